@@ -225,6 +225,13 @@ export function decodeRecordBodies(body: Buffer, ctx: DecodeContext): DecodedRec
   const r: Reader = new Reader(body, 0, body.length, ctx.bodyOffset);
   const records: DecodedRecord[] = new Array<DecodedRecord>(count);
   for (let i = 0; i < count; i++) {
+    if (r.pos === body.length) {
+      throw new RecordBatchError(
+        'bad-count',
+        ctx.bodyOffset + r.pos,
+        `record count ${count} but only ${i} records`,
+      );
+    }
     r.end = body.length;
     const length = r.varint('record length');
     if (length < 0 || length > body.length - r.pos) r.fail(`record length ${length} runs past the records`);
