@@ -166,7 +166,7 @@ function decompressBlock(
       for (let from = op - offset, stop = op + len; op < stop;) out[op++] = out[from++];
     }
   }
-  throw corrupt('empty block sequence');
+  throw corrupt('block ends with a match instead of literals');
 }
 
 const BLOCK_MAX: Record<number, number> = { 4: 64 << 10, 5: 256 << 10, 6: 1 << 20, 7: 4 << 20 };

@@ -325,7 +325,8 @@ export function decodeRecords(
     baseOffset: header.baseOffset,
     baseTimestamp: header.baseTimestamp,
     logAppendTime: header.timestampType === 'log-append' ? header.maxTimestamp : null,
-    bodyOffset: header.compression === 'none' ? bodyOffset : 0,
+    bodyOffset,
+    compressed: header.compression !== 'none',
   });
 }
 

@@ -150,17 +150,20 @@ class Reader {
   pos: number;
   end: number;
   readonly buf: Buffer;
-  /** Added to positions in error messages (the records' place in the batch). */
-  readonly base: number;
-  constructor(buf: Buffer, pos: number, end: number, base: number) {
+  readonly ctx: DecodeContext;
+  constructor(buf: Buffer, ctx: DecodeContext) {
     this.buf = buf;
-    this.pos = pos;
-    this.end = end;
-    this.base = base;
+    this.pos = 0;
+    this.end = buf.length;
+    this.ctx = ctx;
   }
 
-  fail(message: string): never {
-    throw new RecordBatchError('bad-record', this.base + this.pos, message);
+  fail(message: string, reason: RecordBatchErrorReason = 'bad-record'): never {
+    // Positions inside decompressed data have no place in the batch: report the records' start.
+    const { bodyOffset, compressed } = this.ctx;
+    if (compressed)
+      throw new RecordBatchError(reason, bodyOffset, `${message} at decompressed byte ${this.pos}`);
+    throw new RecordBatchError(reason, bodyOffset + this.pos, message);
   }
 
   /** Zigzag varint of at most 5 bytes, as Kafka's ByteUtils.readVarint. */
@@ -208,30 +211,22 @@ export interface DecodeContext {
   baseTimestamp: bigint;
   /** For LogAppendTime batches every record's timestamp is the batch's max timestamp (as Kafka does). */
   logAppendTime: bigint | null;
-  /** Byte offset of `body` inside the batch, for error messages. */
+  /** Byte offset of the records inside the buffer the batch is in, for error messages. */
   bodyOffset: number;
+  /** Whether `body` is decompressed data (then error positions are relative to it). */
+  compressed: boolean;
 }
 
 /** Decodes exactly `count` records that must fill `body` exactly. */
 export function decodeRecordBodies(body: Buffer, ctx: DecodeContext): DecodedRecord[] {
   const { count } = ctx;
+  const r: Reader = new Reader(body, ctx);
   if (count < 0 || count > Math.floor(body.length / MIN_RECORD_SIZE)) {
-    throw new RecordBatchError(
-      'bad-count',
-      ctx.bodyOffset,
-      `record count ${count} does not fit in ${body.length} bytes of records`,
-    );
+    r.fail(`record count ${count} does not fit in ${body.length} bytes of records`, 'bad-count');
   }
-  const r: Reader = new Reader(body, 0, body.length, ctx.bodyOffset);
   const records: DecodedRecord[] = new Array<DecodedRecord>(count);
   for (let i = 0; i < count; i++) {
-    if (r.pos === body.length) {
-      throw new RecordBatchError(
-        'bad-count',
-        ctx.bodyOffset + r.pos,
-        `record count ${count} but only ${i} records`,
-      );
-    }
+    if (r.pos === body.length) r.fail(`record count ${count} but only ${i} records`, 'bad-count');
     r.end = body.length;
     const length = r.varint('record length');
     if (length < 0 || length > body.length - r.pos) r.fail(`record length ${length} runs past the records`);
@@ -263,12 +258,6 @@ export function decodeRecordBodies(body: Buffer, ctx: DecodeContext): DecodedRec
       headers,
     };
   }
-  if (r.pos !== body.length) {
-    throw new RecordBatchError(
-      'bad-count',
-      ctx.bodyOffset + r.pos,
-      `${body.length - r.pos} bytes left after ${count} records`,
-    );
-  }
+  if (r.pos !== body.length) r.fail(`${body.length - r.pos} bytes left after ${count} records`, 'bad-count');
   return records;
 }
