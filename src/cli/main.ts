@@ -1,6 +1,8 @@
 // The `sluice` command line: one sub-command per file in this folder, wired together here.
 import { Command } from 'commander';
+import { ConfigError } from '../config/errors.ts';
 import { VERSION } from '../version.ts';
+import { brokerCommand } from './broker.ts';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -9,6 +11,7 @@ export function buildProgram(): Command {
     .description('Event-driven telemetry backbone speaking the Apache Kafka protocol.')
     .version(VERSION, '-V, --version', 'print the version')
     .showHelpAfterError();
+  program.addCommand(brokerCommand());
   return program;
 }
 
@@ -18,5 +21,15 @@ export async function main(argv: string[]): Promise<void> {
     program.outputHelp();
     return;
   }
-  await program.parseAsync(argv);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    // Configuration mistakes are the user's to fix: say what is wrong, without a stack trace.
+    if (err instanceof ConfigError) {
+      process.stderr.write(`sluice: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
 }

@@ -1,0 +1,22 @@
+// The state every handler sees. The broker runs on one event loop that owns all of it, so handlers touch it
+// without locks; anything that waits (fsync, long-poll fetch, a rebalance) does so through promises.
+import type { Logger } from 'pino';
+import type { BrokerConfig } from './config.ts';
+import type { HandlerRegistry } from './handlers/handler.ts';
+import type { BrokerMetrics } from './metrics.ts';
+import type { TopicManager } from './topics/topic-manager.ts';
+
+export interface BrokerContext {
+  readonly config: BrokerConfig;
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly advertisedHost: string;
+  /** The port clients should connect to: the configured advertised port, else the bound one. */
+  readonly advertisedPort: number;
+  readonly logger: Logger;
+  readonly registry: HandlerRegistry;
+  readonly metrics: BrokerMetrics;
+  readonly topics: TopicManager;
+  /** Aborted when the broker starts shutting down: long polls answer at once instead of waiting. */
+  readonly shutdown: AbortSignal;
+}
