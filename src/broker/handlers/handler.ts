@@ -12,6 +12,8 @@ export interface ConnectionInfo {
   readonly remoteAddress: string;
   /** Resolves when the connection closes; long-running handlers use it to stop waiting. */
   readonly closed: Promise<void>;
+  /** Closes the connection after logging why (Kafka's answer to a failed Produce with acks=0). */
+  close(reason: string): void;
 }
 
 export interface RequestContext {

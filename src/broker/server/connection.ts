@@ -54,6 +54,7 @@ export class Connection {
       id: options.id,
       remoteAddress: `${options.socket.remoteAddress ?? '?'}:${options.socket.remotePort ?? '?'}`,
       closed,
+      close: (reason) => this.abort(reason),
     };
     this.#socket.setNoDelay(true);
     this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk));
