@@ -74,7 +74,7 @@ export const readCompactBytesElement = (r: Reader): Buffer => r.compactBytes('ar
 
 /** Thrown (as an expression: `m.x ?? nullField(...)`) when a non-nullable field holds null. */
 export function nullField(message: string, version: number, path: string): never {
-  throw new ProtocolEncodeError('is null, but the field is not nullable in this version', {
+  throw new ProtocolEncodeError('null is not allowed (the field is not nullable in this version)', {
     message,
     version,
     path,
