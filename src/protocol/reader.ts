@@ -46,17 +46,30 @@ export class Reader {
     return this.#end - this.#pos;
   }
 
-  /** Advances past n bytes and returns the offset they start at. */
-  #take(n: number, what: string): number {
+  /**
+   * Advances past n bytes and returns the offset they start at. The description (kind and field) is
+   * only assembled into a string when the read fails, so successful reads allocate nothing.
+   */
+  #take(n: number, kind: string, field = ''): number {
     const p = this.#pos;
     if (n > this.#end - p) {
       throw new ProtocolDecodeError(
-        `truncated: reading ${what} at offset ${p} needs ${n} byte(s), ${this.#end - p} remain`,
+        `truncated: reading ${label(kind, field)} at offset ${p} needs ${n} byte(s), ${this.#end - p} remain`,
         p,
       );
     }
     this.#pos = p + n;
     return p;
+  }
+
+  /** The uvarint length prefix of a compact string, bytes or array. */
+  #compactLength(kind: string, field: string): number {
+    const p = this.#pos;
+    if (p < this.#end && this.buffer[p] < 0x80) {
+      this.#pos = p + 1;
+      return this.buffer[p];
+    }
+    return this.#uvarintSlow(`length of ${kind}`, field);
   }
 
   #fail(message: string, offset: number): ProtocolDecodeError {
@@ -108,26 +121,47 @@ export class Reader {
 
   /** Unsigned LEB128 of at most 5 bytes and 32 bits (compact lengths, tags, tag sizes). */
   uvarint(what = 'unsigned varint'): number {
+    // Fast path: almost every length and tag count on the wire fits in one byte.
+    const p = this.#pos;
+    if (p < this.#end && this.buffer[p] < 0x80) {
+      this.#pos = p + 1;
+      return this.buffer[p];
+    }
+    return this.#uvarintSlow(what, '');
+  }
+
+  /** Multi-byte uvarint; what was being read (kind and field) is spelled out only on failure. */
+  #uvarintSlow(kind: string, field: string): number {
     const b = this.buffer;
     const start = this.#pos;
+    const end = this.#end;
     let p = start;
     let result = 0;
-    for (let i = 0; i < 5; i++) {
-      if (p >= this.#end) {
-        throw new ProtocolDecodeError(
-          `truncated: ${what} starting at offset ${start} ends after ${p - start} byte(s)`,
-          start,
-        );
-      }
+    // Bytes 1-4 carry bits 0-27 and fit a small integer; the 5th may add 4 more (up to 2^32 - 1).
+    for (let shift = 0; shift < 28; shift += 7) {
+      if (p >= end) throw this.#truncatedVarint(kind, field, start, p);
       const byte = b[p++];
-      if (i === 4 && byte > 0x0f) throw this.#fail(`${what} does not fit in 32 bits`, start);
-      result += (byte & 0x7f) * 2 ** (7 * i);
+      result |= (byte & 0x7f) << shift;
       if (byte < 0x80) {
         this.#pos = p;
         return result;
       }
     }
-    throw this.#fail(`${what} is longer than 5 bytes`, start);
+    if (p >= end) throw this.#truncatedVarint(kind, field, start, p);
+    const last = b[p++];
+    if (last > 0x0f) {
+      const why = last < 0x80 ? 'does not fit in 32 bits' : 'is longer than 5 bytes';
+      throw this.#fail(`${label(kind, field)} ${why}`, start);
+    }
+    this.#pos = p;
+    return result + last * 0x10000000;
+  }
+
+  #truncatedVarint(kind: string, field: string, start: number, p: number): ProtocolDecodeError {
+    return new ProtocolDecodeError(
+      `truncated: ${label(kind, field)} starting at offset ${start} ends after ${p - start} byte(s)`,
+      start,
+    );
   }
 
   /** Unsigned LEB128 of at most 10 bytes and 64 bits. */
@@ -178,14 +212,14 @@ export class Reader {
     return s;
   }
 
-  #utf8(length: number, what: string, lengthAt: number): string {
+  #utf8(length: number, kind: string, field: string, lengthAt: number): string {
     if (length > MAX_STRING_BYTES) {
       throw this.#fail(
-        `${what} declares ${length} bytes, more than the ${MAX_STRING_BYTES} a string may hold`,
+        `${label(kind, field)} declares ${length} bytes, more than the ${MAX_STRING_BYTES} a string may hold`,
         lengthAt,
       );
     }
-    const p = this.#take(length, what);
+    const p = this.#take(length, kind, field);
     return this.buffer.toString('utf8', p, p + length);
   }
 
@@ -198,14 +232,13 @@ export class Reader {
   }
 
   nullableString(field = ''): string | null {
-    const what = label('string', field);
     const at = this.#pos;
     const length = this.int16();
     if (length < 0) {
       if (length === -1) return null;
-      throw this.#fail(`${what} has negative length ${length}`, at);
+      throw this.#fail(`${label('string', field)} has negative length ${length}`, at);
     }
-    return this.#utf8(length, what, at);
+    return this.#utf8(length, 'string', field, at);
   }
 
   /** Compact string: uvarint (length + 1) then UTF-8. A null (0) is an error here. */
@@ -217,11 +250,10 @@ export class Reader {
   }
 
   compactNullableString(field = ''): string | null {
-    const what = label('compact string', field);
     const at = this.#pos;
-    const n = this.uvarint(`length of ${what}`);
+    const n = this.#compactLength('compact string', field);
     if (n === 0) return null;
-    return this.#utf8(n - 1, what, at);
+    return this.#utf8(n - 1, 'compact string', field, at);
   }
 
   /** Classic bytes: int32 length then the bytes, as a view (no copy). A null (-1) is an error here. */
@@ -233,14 +265,14 @@ export class Reader {
   }
 
   nullableBytes(field = ''): Buffer | null {
-    const what = label('bytes', field);
     const at = this.#pos;
     const length = this.int32();
     if (length < 0) {
       if (length === -1) return null;
-      throw this.#fail(`${what} have negative length ${length}`, at);
+      throw this.#fail(`${label('bytes', field)} have negative length ${length}`, at);
     }
-    return this.rawBytes(length, what);
+    const p = this.#take(length, 'bytes', field);
+    return this.buffer.subarray(p, p + length);
   }
 
   /** Compact bytes: uvarint (length + 1) then the bytes, as a view (no copy). A null (0) is an error. */
@@ -252,10 +284,10 @@ export class Reader {
   }
 
   compactNullableBytes(field = ''): Buffer | null {
-    const what = label('compact bytes', field);
-    const n = this.uvarint(`length of ${what}`);
+    const n = this.#compactLength('compact bytes', field);
     if (n === 0) return null;
-    return this.rawBytes(n - 1, what);
+    const p = this.#take(n - 1, 'compact bytes', field);
+    return this.buffer.subarray(p, p + n - 1);
   }
 
   /** The next n bytes as a view (no copy). */
@@ -268,10 +300,10 @@ export class Reader {
     this.#take(n, 'skipped bytes');
   }
 
-  #checkCount(count: number, what: string, at: number): number {
+  #checkCount(count: number, kind: string, field: string, at: number): number {
     if (count > this.#end - this.#pos) {
       throw this.#fail(
-        `${what} declares ${count} elements but only ${this.#end - this.#pos} bytes remain`,
+        `${label(kind, field)} declares ${count} elements but only ${this.#end - this.#pos} bytes remain`,
         at,
       );
     }
@@ -280,23 +312,21 @@ export class Reader {
 
   /** Classic array length: int32, -1 for null (returned as -1); any other negative is an error. */
   arrayLength(field = ''): number {
-    const what = label('array', field);
     const at = this.#pos;
     const n = this.int32();
     if (n < 0) {
       if (n === -1) return -1;
-      throw this.#fail(`${what} has negative length ${n}`, at);
+      throw this.#fail(`${label('array', field)} has negative length ${n}`, at);
     }
-    return this.#checkCount(n, what, at);
+    return this.#checkCount(n, 'array', field, at);
   }
 
   /** Compact array length: uvarint (count + 1), 0 for null (returned as -1). */
   compactArrayLength(field = ''): number {
-    const what = label('compact array', field);
     const at = this.#pos;
-    const n = this.uvarint(`length of ${what}`);
+    const n = this.#compactLength('compact array', field);
     if (n === 0) return -1;
-    return this.#checkCount(n - 1, what, at);
+    return this.#checkCount(n - 1, 'compact array', field, at);
   }
 
   /** Number of fields in a tagged-field section; each takes at least 2 bytes (tag and size). */
@@ -337,6 +367,11 @@ export class Reader {
 
   /** A whole tagged-field section read as unknown tags: undefined when empty. */
   unknownTags(): UnknownTag[] | undefined {
+    // Fast path: an empty section, the usual case, is a single 0x00.
+    if (this.#pos < this.#end && this.buffer[this.#pos] === 0) {
+      this.#pos++;
+      return undefined;
+    }
     const n = this.tagCount();
     if (n === 0) return undefined;
     const tags: UnknownTag[] = [];
