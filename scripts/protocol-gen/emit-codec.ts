@@ -209,7 +209,9 @@ export class CodecEmitter {
       const present = versionCond(field.versions, ctx);
       const presentCtx = intersect(field.versions, ctx);
       const read = presentCtx === null ? '' : this.readExpr(field, presentCtx, false);
-      props.push(`${field.prop}: ${ternary(present, read, defaultExpr(field, this.imports))},`);
+      // The default is only referenced (and its helpers imported) when some version lacks the field.
+      const value = present === true ? read : ternary(present, read, defaultExpr(field, this.imports));
+      props.push(`${field.prop}: ${value},`);
     }
     const lines = [
       `function read${struct.typeName}(r: Reader, version: number): ${struct.typeName} {`,

@@ -437,12 +437,6 @@ function writeConsumerGroupDescribeResponseAssignment(
   w.unknownTags(m._unknownTags);
 }
 
-function defaultConsumerGroupDescribeResponseAssignment(): ConsumerGroupDescribeResponseAssignment {
-  return {
-    topicPartitions: [],
-  };
-}
-
 const ConsumerGroupDescribeResponseTopicPartitionsFields: readonly FieldSchema[] = [
   {
     name: 'topicId',

@@ -220,13 +220,6 @@ function writeFetchSnapshotRequestSnapshotId(
   w.unknownTags(m._unknownTags);
 }
 
-function defaultFetchSnapshotRequestSnapshotId(): FetchSnapshotRequestSnapshotId {
-  return {
-    endOffset: 0n,
-    epoch: 0,
-  };
-}
-
 const FetchSnapshotRequestSnapshotIdFields: readonly FieldSchema[] = [
   {
     name: 'endOffset',
@@ -660,13 +653,6 @@ function writeFetchSnapshotResponseLeaderIdAndEpoch(
   w.int32(m.leaderId);
   w.int32(m.leaderEpoch);
   w.unknownTags(m._unknownTags);
-}
-
-function defaultFetchSnapshotResponseSnapshotId(): FetchSnapshotResponseSnapshotId {
-  return {
-    endOffset: 0n,
-    epoch: 0,
-  };
 }
 
 const FetchSnapshotResponseSnapshotIdFields: readonly FieldSchema[] = [

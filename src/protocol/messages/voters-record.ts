@@ -168,13 +168,6 @@ function writeVotersRecordKRaftVersionFeature(
   w.unknownTags(m._unknownTags);
 }
 
-function defaultVotersRecordKRaftVersionFeature(): VotersRecordKRaftVersionFeature {
-  return {
-    minSupportedVersion: 0,
-    maxSupportedVersion: 0,
-  };
-}
-
 const VotersRecordEndpointFields: readonly FieldSchema[] = [
   {
     name: 'name',
