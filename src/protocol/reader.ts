@@ -292,11 +292,13 @@ export class Reader {
 
   /** The next n bytes as a view (no copy). */
   rawBytes(n: number, what = 'raw bytes'): Buffer {
+    if (!(n >= 0)) throw this.#fail(`${what}: cannot read ${n} bytes`, this.#pos);
     const p = this.#take(n, what);
     return this.buffer.subarray(p, p + n);
   }
 
   skip(n: number): void {
+    if (!(n >= 0)) throw this.#fail(`cannot skip ${n} bytes`, this.#pos);
     this.#take(n, 'skipped bytes');
   }
 

@@ -161,6 +161,8 @@ test('a window over part of a buffer reads only that part', () => {
   assert.equal(r.int16(), 1);
   throwsDecode(() => r.int8(), /truncated: reading int8 at offset 4 needs 1 byte\(s\), 0 remain/);
   assert.throws(() => new Reader(Buffer.alloc(2), 0, 3), RangeError);
+  throwsDecode(() => new Reader(Buffer.alloc(2)).rawBytes(-1), /cannot read -1 bytes/);
+  throwsDecode(() => new Reader(Buffer.alloc(2)).skip(-1), /cannot skip -1 bytes/);
 });
 
 test('every primitive read on an empty buffer is a ProtocolDecodeError, never a RangeError', () => {
