@@ -214,7 +214,10 @@ export class PartitionLog {
     return this.#pipeline.syncs;
   }
 
-  /** Calls `listener` with the new high watermark each time it advances; returns an unsubscribe. */
+  /**
+   * Calls `listener` with the new high watermark each time it advances, and once more when the log is
+   * closed or deleted (so a reader parked on it looks again and finds it gone); returns an unsubscribe.
+   */
   onHighWatermark(listener: (highWatermark: bigint) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -327,6 +330,10 @@ export class PartitionLog {
       }
     }
     this.#highWatermark = appends[appends.length - 1].lastOffset + 1n;
+    this.#notify();
+  }
+
+  #notify(): void {
     for (const listener of this.#listeners) {
       try {
         listener(this.#highWatermark);
@@ -605,6 +612,7 @@ export class PartitionLog {
     if (!this.#pipeline.failure) await this.#pipeline.flush().catch(() => undefined);
     this.#pipeline.stop();
     await this.#admin;
+    this.#notify();
     this.#listeners.clear();
     for (const seg of this.#segments) await seg.closeFile().catch(() => undefined);
   }

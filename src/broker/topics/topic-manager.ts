@@ -35,6 +35,16 @@ export interface TopicManagerOptions {
   readonly logger: Logger;
 }
 
+/** create(…, { exclusive: true }) found the name taken. */
+export class TopicExistsError extends Error {
+  readonly kafkaError = 'TOPIC_ALREADY_EXISTS';
+
+  constructor(name: string) {
+    super(`topic "${name}" already exists`);
+    this.name = 'TopicExistsError';
+  }
+}
+
 export class TopicManager {
   readonly #options: TopicManagerOptions;
   readonly #byName = new Map<string, Topic>();
@@ -74,10 +84,21 @@ export class TopicManager {
     return this.#byName.get(topic)?.partitions[index];
   }
 
-  /** Creates a topic. The caller has validated the name, partition count and configs. */
-  create(name: string, partitions: number, overrides: TopicOverrides): Promise<Topic> {
+  /**
+   * Creates a topic, or returns the existing one of that name (auto-creation wants get-or-create). With
+   * `exclusive`, an existing topic rejects with TopicExistsError instead: the check runs in the mutation
+   * queue, so two concurrent creates of one name cannot both succeed. The caller has validated the name,
+   * partition count and configs.
+   */
+  create(
+    name: string,
+    partitions: number,
+    overrides: TopicOverrides,
+    options: { exclusive?: boolean } = {},
+  ): Promise<Topic> {
     return this.#serially(async () => {
       const existing = this.#byName.get(name);
+      if (existing && options.exclusive) throw new TopicExistsError(name);
       if (existing) return existing;
       const topic = this.#makeTopic(name, newTopicId(this.#byId), overrides);
       for (let i = 0; i < partitions; i++) topic.partitions.push(await this.#openPartition(topic, i));
