@@ -5,6 +5,14 @@ import { fetchHandler } from './01-fetch.ts';
 import { listOffsetsHandler } from './02-list-offsets.ts';
 import { deleteRecordsHandler } from './21-delete-records.ts';
 import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.ts';
+import { metadataHandler } from './03-metadata.ts';
+import { createTopicsHandler } from './19-create-topics.ts';
+import { deleteTopicsHandler } from './20-delete-topics.ts';
+import { describeConfigsHandler } from './32-describe-configs.ts';
+import { alterConfigsHandler } from './33-alter-configs.ts';
+import { createPartitionsHandler } from './37-create-partitions.ts';
+import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs.ts';
+import { describeClusterHandler } from './60-describe-cluster.ts';
 import type { AnyHandler } from './handler.ts';
 
 export const allHandlers: readonly AnyHandler[] = [
@@ -14,4 +22,12 @@ export const allHandlers: readonly AnyHandler[] = [
   listOffsetsHandler,
   deleteRecordsHandler,
   offsetForLeaderEpochHandler,
+  metadataHandler,
+  createTopicsHandler,
+  deleteTopicsHandler,
+  describeConfigsHandler,
+  alterConfigsHandler,
+  createPartitionsHandler,
+  incrementalAlterConfigsHandler,
+  describeClusterHandler,
 ];
