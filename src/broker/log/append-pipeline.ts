@@ -99,6 +99,7 @@ export class AppendPipeline {
 
   async #writeLoop(): Promise<void> {
     this.#writing = true;
+    let run: PendingAppend[] = [];
     try {
       while (this.#queue.length > 0 && !this.failure) {
         const first = this.#queue[0];
@@ -108,7 +109,7 @@ export class AppendPipeline {
           this.#dirty.delete(from); // rollSegment fsynced it
           this.#writeSegment = first.segment;
         }
-        const run = this.#takeRun(first.segment);
+        run = this.#takeRun(first.segment);
         await first.segment.file!.write(
           run.map((a) => a.data),
           first.position,
@@ -116,6 +117,7 @@ export class AppendPipeline {
         if (this.failure) {
           // The syncer failed while this write ran: these appends cannot be acknowledged.
           for (const a of run) a.reject(this.failure);
+          run = [];
           break;
         }
         const last = run[run.length - 1];
@@ -128,10 +130,12 @@ export class AppendPipeline {
         } else {
           this.#acknowledge(run);
         }
+        run = [];
         this.#wake();
       }
     } catch (err) {
       this.#fail(err, 'write');
+      for (const a of run) a.reject(this.failure!);
     } finally {
       this.#writing = false;
       this.#wake();
@@ -151,10 +155,11 @@ export class AppendPipeline {
 
   async #syncLoop(): Promise<void> {
     this.#syncing = true;
+    let covered: PendingAppend[] = [];
     try {
       while (this.#unsynced.length > 0 && !this.failure) {
         // Everything in #unsynced was written before this point, so one fsync per file covers it all.
-        const covered = this.#unsynced;
+        covered = this.#unsynced;
         this.#unsynced = [];
         const files = [...this.#dirty];
         this.#dirty.clear();
@@ -164,10 +169,12 @@ export class AppendPipeline {
         }
         this.#syncedEnd = covered[covered.length - 1].lastOffset + 1n;
         this.#acknowledge(covered);
+        covered = [];
         this.#wake();
       }
     } catch (err) {
       this.#fail(err, 'fsync');
+      for (const a of covered) a.reject(this.failure!);
     } finally {
       this.#syncing = false;
       this.#wake();

@@ -12,7 +12,8 @@
 // - A file created here vanishes in a crash unless its directory was synced (syncDir) after its creation.
 //   Renames, unlinks and truncations are taken as durable at once (a simplification; the log syncs the
 //   directory after each of them anyway).
-// - Every handle opened before crash() fails from then on, as after a reboot; the fs itself stays usable.
+// - From crash() on, every operation through this FaultFs (and every handle it opened) fails, as for a
+//   process that died with the machine; the "rebooted" process opens a new FaultFs over the same files.
 import { dirname, resolve } from 'node:path';
 import { NodeLogFs } from './fs.ts';
 import type { FileStat, LogFile, LogFs, OpenMode } from './fs.ts';
@@ -69,7 +70,7 @@ export class FaultFs implements LogFs {
   #newEntries = new Set<string>();
   #inflight = new Set<Promise<unknown>>();
   #open = new Set<FaultFile>();
-  #generation = 0;
+  #crashed = false;
 
   constructor(inner: LogFs = new NodeLogFs()) {
     this.inner = inner;
@@ -108,11 +109,11 @@ export class FaultFs implements LogFs {
   }
 
   /** Runs one operation through counting, holds, faults and in-flight tracking. */
-  async run<T>(op: FaultOp, path: string, generation: number, body: () => Promise<T>): Promise<T> {
+  async run<T>(op: FaultOp, path: string, body: () => Promise<T>): Promise<T> {
     const key = `${op}\0${path}`;
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
     for (const h of this.#holds) if (h.op === op && matches(h.path, path)) await h.gate;
-    if (generation !== this.#generation) throw faultError('EIO', op, `${path} (handle from before a crash)`);
+    if (this.#crashed) throw faultError('EIO', op, `${path} (after crash)`);
     for (const rule of this.#rules) {
       if (rule.op !== op || !matches(rule.path, path)) continue;
       rule.seen += 1;
@@ -124,14 +125,17 @@ export class FaultFs implements LogFs {
     const p = body();
     this.#inflight.add(p);
     try {
-      return await p;
+      const result = await p;
+      // The machine went down while this ran: the process never learns that it completed.
+      if (this.#crashed) throw faultError('EIO', op, `${path} (crashed while in flight)`);
+      return result;
     } finally {
       this.#inflight.delete(p);
     }
   }
 
-  get generation(): number {
-    return this.#generation;
+  get crashed(): boolean {
+    return this.#crashed;
   }
 
   fileState(path: string): FileState {
@@ -149,32 +153,36 @@ export class FaultFs implements LogFs {
 
   async open(path: string, mode: OpenMode): Promise<LogFile> {
     const abs = resolve(path);
-    return this.run('open', abs, this.#generation, async () => {
+    return this.run('open', abs, async () => {
       const existed = (await this.inner.stat(abs)) !== undefined;
       const file = await this.inner.open(abs, mode);
       if (!this.#files.has(abs)) this.fileState(abs).durableSize = existed ? await file.size() : 0;
       if (!existed) this.#newEntries.add(abs);
-      const wrapped = new FaultFile(this, file, abs, this.#generation);
+      const wrapped = new FaultFile(this, file, abs);
       this.#open.add(wrapped);
       return wrapped;
     });
   }
 
   stat(path: string): Promise<FileStat | undefined> {
-    return this.inner.stat(path);
+    return this.#alive('stat', path, () => this.inner.stat(path));
   }
 
   readdir(dir: string): Promise<string[]> {
-    return this.inner.readdir(dir);
+    return this.#alive('readdir', dir, () => this.inner.readdir(dir));
   }
 
   mkdir(dir: string): Promise<void> {
-    return this.inner.mkdir(dir);
+    return this.#alive('mkdir', dir, () => this.inner.mkdir(dir));
+  }
+
+  #alive<T>(op: string, path: string, body: () => Promise<T>): Promise<T> {
+    return this.#crashed ? Promise.reject(faultError('EIO', op, `${path} (after crash)`)) : body();
   }
 
   rename(from: string, to: string): Promise<void> {
     const [a, b] = [resolve(from), resolve(to)];
-    return this.run('rename', a, this.#generation, async () => {
+    return this.run('rename', a, async () => {
       await this.inner.rename(a, b);
       const st = this.#files.get(a);
       this.#files.delete(a);
@@ -187,7 +195,7 @@ export class FaultFs implements LogFs {
 
   unlink(path: string): Promise<void> {
     const abs = resolve(path);
-    return this.run('unlink', abs, this.#generation, async () => {
+    return this.run('unlink', abs, async () => {
       await this.inner.unlink(abs);
       this.#files.delete(abs);
       this.#newEntries.delete(abs);
@@ -195,20 +203,21 @@ export class FaultFs implements LogFs {
   }
 
   rmdir(dir: string): Promise<void> {
-    return this.inner.rmdir(dir);
+    return this.#alive('rmdir', dir, () => this.inner.rmdir(dir));
   }
 
   syncDir(dir: string): Promise<void> {
     const abs = resolve(dir);
-    return this.run('syncDir', abs, this.#generation, async () => {
+    return this.run('syncDir', abs, async () => {
       await this.inner.syncDir(abs);
       for (const p of this.#newEntries) if (dirname(p) === abs) this.#newEntries.delete(p);
     });
   }
 
-  /** Loses power: see the crash model at the top of this file. */
+  /** Loses power: see the crash model at the top of this file. Reopen with a new FaultFs. */
   async crash(options: CrashOptions = {}): Promise<void> {
-    this.#generation += 1;
+    if (this.#crashed) throw new Error('FaultFs: already crashed');
+    this.#crashed = true;
     await Promise.allSettled([...this.#inflight]);
     for (const f of this.#open) await f.inner.close().catch(() => undefined);
     this.#open.clear();
@@ -255,22 +264,20 @@ class FaultFile implements LogFile {
   readonly path: string;
   readonly inner: LogFile;
   readonly #fs: FaultFs;
-  readonly #generation: number;
 
-  constructor(fs: FaultFs, inner: LogFile, path: string, generation: number) {
+  constructor(fs: FaultFs, inner: LogFile, path: string) {
     this.#fs = fs;
     this.inner = inner;
     this.path = path;
-    this.#generation = generation;
   }
 
   read(into: Uint8Array, position: number): Promise<number> {
-    return this.#fs.run('read', this.path, this.#generation, () => this.inner.read(into, position));
+    return this.#fs.run('read', this.path, () => this.inner.read(into, position));
   }
 
   async write(chunks: readonly Uint8Array[], position: number): Promise<void> {
     try {
-      await this.#fs.run('write', this.path, this.#generation, () => this.#write(chunks, position));
+      await this.#fs.run('write', this.path, () => this.#write(chunks, position));
     } catch (err) {
       const partial = (err as { partialBytes?: number }).partialBytes;
       if (partial) await this.#write([Buffer.concat(chunks).subarray(0, partial)], position);
@@ -291,19 +298,20 @@ class FaultFile implements LogFile {
   }
 
   sync(): Promise<void> {
-    return this.#fs.run('sync', this.path, this.#generation, async () => {
+    return this.#fs.run('sync', this.path, async () => {
       const st = this.#fs.fileState(this.path);
       const size = await this.inner.size();
       const undone = st.undo.length;
       await this.inner.sync();
-      if (this.#fs.generation !== this.#generation) return;
-      st.durableSize = size;
+      if (this.#fs.crashed) return; // the power went while it ran: not durable, and run() fails it
+      // max: a concurrent sync that started later (and saw more) may have finished first.
+      st.durableSize = Math.max(st.durableSize, size);
       st.undo.splice(0, undone);
     });
   }
 
   truncate(size: number): Promise<void> {
-    return this.#fs.run('truncate', this.path, this.#generation, async () => {
+    return this.#fs.run('truncate', this.path, async () => {
       await this.inner.truncate(size);
       const st = this.#fs.fileState(this.path);
       st.durableSize = Math.min(st.durableSize, size);
@@ -316,6 +324,6 @@ class FaultFile implements LogFile {
 
   async close(): Promise<void> {
     this.#fs.forget(this);
-    if (this.#fs.generation === this.#generation) await this.inner.close();
+    if (!this.#fs.crashed) await this.inner.close();
   }
 }

@@ -49,3 +49,31 @@ export async function waitUntil(condition: () => boolean, what: string, timeoutM
 }
 
 export const partitionDir = (root: string) => join(root, 'topic-0');
+
+/** Polls an asynchronous condition until it holds. */
+export async function waitFor(
+  condition: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+export interface LogLine {
+  level: string;
+  obj: Record<string, unknown>;
+  msg?: string;
+}
+
+/** A pino-compatible logger that keeps what it is told. */
+export function captureLogger() {
+  const lines: LogLine[] = [];
+  const at = (level: string) => (obj: object, msg?: string) => {
+    lines.push({ level, obj: obj as Record<string, unknown>, msg });
+  };
+  return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } };
+}
