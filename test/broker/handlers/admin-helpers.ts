@@ -6,9 +6,11 @@ import type { StartBrokerOptions } from '../../../src/broker/broker.ts';
 import { ZERO_UUID } from '../../../src/broker/topics/topic-manager.ts';
 import {
   CreateTopicsApi,
+  DescribeConfigsApi,
   MetadataApi,
   type CreateTopicsRequestCreatableTopic,
   type CreateTopicsResponseCreatableTopicResult,
+  type DescribeConfigsRequestDescribeConfigsResource,
   type MetadataRequest,
   type MetadataResponse,
 } from '../../../src/protocol/messages/index.ts';
@@ -73,3 +75,23 @@ export async function createTopics(
   const res = await client.request(CreateTopicsApi, version, { topics, timeoutMs: 5000, validateOnly });
   return res.topics;
 }
+
+export function describeConfigs(
+  client: RawClient,
+  version: number,
+  resources: DescribeConfigsRequestDescribeConfigsResource[],
+  options: { synonyms?: boolean; documentation?: boolean } = {},
+) {
+  return client.request(DescribeConfigsApi, version, {
+    resources,
+    includeSynonyms: options.synonyms ?? false,
+    includeDocumentation: options.documentation ?? false,
+  });
+}
+
+/** A topic resource of DescribeConfigs; keys null = all configs. */
+export const topicResource = (name: string, keys: string[] | null = null) => ({
+  resourceType: 2,
+  resourceName: name,
+  configurationKeys: keys,
+});
