@@ -48,7 +48,7 @@ test('Produce acks=0: no response; the next request on the connection gets the n
     timeoutMs: 1000,
     topicData: [{ name: 'events', partitionData: [{ index: 0, records: batchOf('quiet', 2) }] }],
   });
-  const id = client.send(ApiVersionsApi, 2, {});
+  const id = client.send(ApiVersionsApi, 2, { clientSoftwareName: '', clientSoftwareVersion: '' });
   const frame = await client.nextFrame();
   assert.ok(frame);
   assert.equal(decodeResponseHeader(new Reader(frame), ApiVersionsApi.apiKey, 2).correlationId, id);
