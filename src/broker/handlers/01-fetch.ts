@@ -148,25 +148,47 @@ async function gather(broker: BrokerContext, version: number, request: FetchRequ
 }
 
 function satisfied(request: FetchRequest, got: Gathered): boolean {
-  return got.bytes >= request.minBytes || got.anyError || request.maxWaitMs <= 0;
+  // A full response can't get any fuller by waiting, even when minBytes is above maxBytes.
+  return got.bytes >= request.minBytes || (got.bytes > 0 && got.bytes >= request.maxBytes) || got.anyError;
+}
+
+/**
+ * Whether appends since the last read could have brought the response to minBytes, judged from the
+ * partitions' log sizes (no I/O), so a fetch waiting for many small appends doesn't re-read every
+ * partition on each one. Sizes count appends not yet readable, so this can say yes too early (the read
+ * then finds less and the fetch waits on); a log that shrank (retention) always gets a fresh read.
+ */
+function mayHaveEnough(request: FetchRequest, got: Gathered, partitions: Partition[], sizesAtRead: number[]) {
+  let added = 0;
+  for (const [i, p] of partitions.entries()) {
+    const grown = p.log.sizeBytes - sizesAtRead[i];
+    if (grown < 0) return true;
+    added += grown;
+  }
+  return got.bytes + added >= request.minBytes;
 }
 
 async function handleFetch(ctx: RequestContext, request: FetchRequest): Promise<FetchResponse> {
   const { broker, apiVersion } = ctx;
   const mayPark = request.maxWaitMs > 0 && request.minBytes > 0 && request.topics.length > 0;
   if (!mayPark) return (await gather(broker, apiVersion, request)).response;
+  const partitions = requestedPartitions(broker, apiVersion, request);
   // Subscribed before the first read, so an append that lands while reading still wakes the request.
   const waiter = new FetchWaiter({
-    partitions: requestedPartitions(broker, apiVersion, request),
+    partitions,
     maxWaitMs: request.maxWaitMs,
     shutdown: broker.shutdown,
     connection: ctx.connection,
   });
+  const sizes = (): number[] => partitions.map((p) => p.log.sizeBytes);
   try {
+    let sizesAtRead = sizes();
     let got = await gather(broker, apiVersion, request);
     while (!satisfied(request, got)) {
       const reason = await waiter.wait();
       if (reason === 'closed') return got.response; // nobody will read it; just stop
+      if (reason === 'data' && !mayHaveEnough(request, got, partitions, sizesAtRead)) continue;
+      sizesAtRead = sizes();
       got = await gather(broker, apiVersion, request);
       if (reason !== 'data') break; // deadline or shutdown: answer with what there is
     }

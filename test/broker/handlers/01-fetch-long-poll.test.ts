@@ -87,6 +87,41 @@ test('a parked fetch waits until appends reach minBytes', async (t) => {
   assert.equal(listeners(), 0);
 });
 
+test('a parked fetch does not re-read its partitions on every small append below minBytes', async (t) => {
+  const { client, broker } = await setup(t);
+  const log = broker.context.topics.partition('events', 0)!.log;
+  const listeners = countListeners(log);
+  let reads = 0;
+  const read = log.read.bind(log);
+  log.read = (...args) => {
+    reads++;
+    return read(...args);
+  };
+  const small = batchOf('s');
+  const id = client.send(
+    FetchApi,
+    11,
+    fetchRequest('events', [{ offset: 0n }], { maxWaitMs: FOREVER_MS, minBytes: small.length * 20 }),
+  );
+  await waitFor(() => listeners() === 1, 'the fetch to park');
+  const producer = await connectClient(t, broker);
+  for (let i = 0; i < 20; i++) await produce(producer, 7, 'events', 0, batchOf('s'));
+  const res = await client.receive(FetchApi, 11, id);
+  assert.equal(recordsOf(res.responses[0].partitions[0]).length, 20);
+  assert.ok(reads <= 3, `${reads} reads for 20 appends`);
+});
+
+test('a fetch whose response is already full (maxBytes below minBytes) is answered at once', async (t) => {
+  const { client } = await setup(t);
+  await produce(client, 7, 'events', 0, batchOf('full', 5));
+  const res = await fetch(
+    client,
+    11,
+    fetchRequest('events', [{ offset: 0n }], { maxWaitMs: FOREVER_MS, minBytes: 1_000_000, maxBytes: 10 }),
+  );
+  assert.equal(recordsOf(res.responses[0].partitions[0]).length, 5);
+});
+
 test('a parked fetch on several partitions is woken by an append to any of them', async (t) => {
   const { client, broker } = await setup(t, { partitions: 3 });
   const listeners = [0, 1, 2].map((i) => countListeners(broker.context.topics.partition('events', i)!.log));
