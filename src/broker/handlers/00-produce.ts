@@ -20,6 +20,7 @@ import {
 } from '../../protocol/record-batch.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import type { Partition } from '../topics/topic-manager.ts';
+import { topicNameProblem } from '../topics/topic-name.ts';
 import { NO_RESPONSE, defineHandler, type HandlerResult, type RequestContext } from './handler.ts';
 import { errorCodeOf, partitionByName } from './partition-lookup.ts';
 import { admitProducedBatch } from './produce-admission.ts';
@@ -91,7 +92,11 @@ function producePartition(
 ): Promise<PartitionResponse> | PartitionResponse {
   const where = { topic: topicName, partition: index };
   const found = partitionByName(broker, topicName, index);
-  if (found.errorCode !== undefined) return partitionResponse(index, found.errorCode);
+  if (found.errorCode !== undefined) {
+    // No topic can have an illegal name: say that rather than "unknown" (Kafka's own produce can't tell).
+    const invalidName = !broker.topics.get(topicName) && topicNameProblem(topicName) !== undefined;
+    return partitionResponse(index, invalidName ? ErrorCode.INVALID_TOPIC_EXCEPTION : found.errorCode);
+  }
   const partition: Partition = found.partition;
   const settings = partition.topic.settings;
   const checked = checkProducedBatch(records, settings['max.message.bytes']);

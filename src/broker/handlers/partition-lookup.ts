@@ -5,25 +5,12 @@ import { ErrorCode } from '../../protocol/error-codes.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import { LogError } from '../log/index.ts';
 import type { Partition } from '../topics/topic-manager.ts';
-import { topicNameProblem } from '../topics/topic-name.ts';
 
 export type PartitionLookup = { partition: Partition; errorCode?: undefined } | { errorCode: number };
 
-/**
- * The partition `index` of the topic named `name`. An unknown topic with a name no topic could have is
- * INVALID_TOPIC_EXCEPTION; any other unknown topic or partition is UNKNOWN_TOPIC_OR_PARTITION.
- */
+/** The partition `index` of the topic named `name`, or UNKNOWN_TOPIC_OR_PARTITION. */
 export function partitionByName(broker: BrokerContext, name: string, index: number): PartitionLookup {
-  const topic = broker.topics.get(name);
-  if (!topic) {
-    return {
-      errorCode:
-        topicNameProblem(name) === undefined
-          ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
-          : ErrorCode.INVALID_TOPIC_EXCEPTION,
-    };
-  }
-  const partition = topic.partitions[index];
+  const partition = broker.topics.get(name)?.partitions[index];
   return partition ? { partition } : { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
 }
 
