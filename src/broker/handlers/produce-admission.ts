@@ -22,7 +22,10 @@ export interface ProducedBatch {
 }
 
 export type AdmissionVerdict =
-  /** Append it; `appended` (when given) learns where it went, to remember the sequence. */
+  /**
+   * Append it. `appended` (when given) learns where it went once the append is acknowledged (after the
+   * durability policy; never for a failed append), to remember the sequence and its offset.
+   */
   | { kind: 'append'; appended?: (result: AppendResult) => void }
   /** Already appended (an idempotent retry): answer success with the original offset, append nothing. */
   | { kind: 'duplicate'; baseOffset: bigint; logAppendTimeMs: bigint }
