@@ -4,61 +4,29 @@
 // protocol handlers or the broker: the SDK producer's disk buffer uses it as it is. docs/storage.md
 // describes the files; recovery.ts the rules for opening them.
 import { join } from 'node:path';
-import { crc32c } from '../../protocol/crc32c.ts';
-import {
-  ATTRIBUTES_OFFSET,
-  ATTR_LOG_APPEND_TIME,
-  CRC_OFFSET,
-  LAST_OFFSET_DELTA_OFFSET,
-  MAGIC_OFFSET,
-  MAGIC_V2,
-  MAX_TIMESTAMP_OFFSET,
-  RECORD_BATCH_OVERHEAD,
-  batchSizeAt,
-  setBaseOffset,
-  setPartitionLeaderEpoch,
-} from '../../protocol/record-batch.ts';
+import { MAX_TIMESTAMP_OFFSET, setBaseOffset, setPartitionLeaderEpoch } from '../../protocol/record-batch.ts';
 import { AppendPipeline } from './append-pipeline.ts';
 import type { AppendResult, Durability, PendingAppend, PipelineHost } from './append-pipeline.ts';
-import { IndexBuilder } from './batch-walk.ts';
+import { IndexBuilder, scanSegment } from './batch-walk.ts';
+import { appendableDelta, stampLogAppendTime } from './batch-stamp.ts';
 import { writeLogStartOffset } from './checkpoint.ts';
-import {
-  CorruptLogError,
-  InvalidBatchError,
-  LogClosedError,
-  OffsetOutOfRangeError,
-  StorageError,
-} from './errors.ts';
+import { CorruptLogError, LogClosedError, OffsetOutOfRangeError, StorageError } from './errors.ts';
 import type { Corruption } from './errors.ts';
 import type { LogFs } from './fs.ts';
+import { IndexCache } from './index-cache.ts';
 import { silentLogger } from './logger.ts';
 import type { LogLogger } from './logger.ts';
-import { rebuildClosedSegment, recoverLog } from './recovery.ts';
+import { resolveLogOptions } from './options.ts';
+import type { PartitionLogOptions, ResolvedLogOptions } from './options.ts';
+import { recoverLog } from './recovery.ts';
+import type { RecoveredLog } from './recovery.ts';
 import { selectRetention } from './retention.ts';
 import type { RetentionPolicy } from './retention.ts';
 import { LOG_SUFFIX, Segment } from './segment.ts';
-import { findByTimestamp, locateBatch, readBatches } from './segment-read.ts';
-import type { ReadProblem, SegmentIndexes } from './segment-read.ts';
-import { scanSegment } from './batch-walk.ts';
-
-export interface PartitionLogOptions {
-  /** Roll to a new segment before one would exceed this many bytes (default 1 GiB, at most 2^31-1). */
-  segmentBytes?: number;
-  /** Roll to a new segment once the active one got its first batch this long ago (default 7 days). */
-  segmentMs?: number;
-  /** Bytes of batches between two offset-index entries (default 4096). */
-  indexIntervalBytes?: number;
-  /** When appends are acknowledged and become readable (default fsync). */
-  durability?: Durability;
-  /** Partition leader epoch stamped on appended batches unless append() is given one (default 0). */
-  leaderEpoch?: number;
-  /** Check the CRC-32C of batches read from closed segments before returning them (default true). */
-  verifyClosedSegmentReads?: boolean;
-  /** Closed segments whose indexes stay in memory, least recently used dropped first (default 64). */
-  maxLoadedIndexes?: number;
-  /** Milliseconds since the epoch: segment age and LogAppendTime (default Date.now). */
-  clock?: () => number;
-}
+import { locateBatch, readBatches } from './segment-read.ts';
+import type { ReadProblem } from './segment-read.ts';
+import { offsetForTimestamp, offsetOfMaxTimestamp } from './timestamp-lookup.ts';
+import type { LookupContext, TimestampOffset } from './timestamp-lookup.ts';
 
 export interface AppendOptions {
   leaderEpoch?: number;
@@ -75,20 +43,13 @@ export interface ReadResult {
   nextOffset: bigint;
 }
 
-export interface TimestampOffset {
-  offset: bigint;
-  timestamp: bigint;
-}
-
 export interface RetentionResult {
   deleted: { baseOffset: bigint; endOffset: bigint; sizeBytes: number; reason: 'time' | 'size' }[];
   logStartOffset: bigint;
 }
 
-export type { AppendResult, Durability };
+export type { AppendResult, Durability, PartitionLogOptions, TimestampOffset };
 
-const GiB = 1024 * 1024 * 1024;
-const MAX_SEGMENT_BYTES = 2 ** 31 - 1;
 const MAX_RELATIVE_OFFSET = 2n ** 31n - 1n;
 const EMPTY = Buffer.alloc(0);
 
@@ -96,47 +57,37 @@ export class PartitionLog {
   readonly dir: string;
   readonly #fs: LogFs;
   readonly #logger: LogLogger;
-  readonly #segmentBytes: number;
-  readonly #segmentMs: number;
-  readonly #indexIntervalBytes: number;
-  readonly #leaderEpoch: number;
-  readonly #verifyReads: boolean;
-  readonly #maxLoadedIndexes: number;
-  readonly #clock: () => number;
+  readonly #options: ResolvedLogOptions;
+  readonly #indexes: IndexCache;
   #segments: Segment[];
   #logStartOffset: bigint;
   #nextOffset: bigint;
   #highWatermark: bigint;
   #corruption: Corruption | undefined;
-  #pipeline!: AppendPipeline;
+  #pipeline: AppendPipeline;
   #closed = false;
   #listeners = new Set<(highWatermark: bigint) => void>();
   #admin: Promise<unknown> = Promise.resolve();
-  #loaded: Segment[] = [];
-  #loading = new Map<Segment, Promise<SegmentIndexes>>();
 
   private constructor(
     fs: LogFs,
     dir: string,
-    options: PartitionLogOptions,
+    options: ResolvedLogOptions,
     logger: LogLogger,
-    recovered: Awaited<ReturnType<typeof recoverLog>>,
+    recovered: RecoveredLog,
   ) {
     this.#fs = fs;
     this.dir = dir;
     this.#logger = logger;
-    this.#segmentBytes = options.segmentBytes ?? GiB;
-    this.#segmentMs = options.segmentMs ?? 7 * 24 * 3600 * 1000;
-    this.#indexIntervalBytes = options.indexIntervalBytes ?? 4096;
-    this.#leaderEpoch = options.leaderEpoch ?? 0;
-    this.#verifyReads = options.verifyClosedSegmentReads ?? true;
-    this.#maxLoadedIndexes = options.maxLoadedIndexes ?? 64;
-    this.#clock = options.clock ?? Date.now;
+    this.#options = options;
+    const ctx = { fs, dir, indexIntervalBytes: options.indexIntervalBytes, logger };
+    this.#indexes = new IndexCache(ctx, options.maxLoadedIndexes, (c) => this.#markCorrupt(c));
     this.#segments = recovered.segments;
     this.#logStartOffset = recovered.logStartOffset;
     this.#nextOffset = this.#highWatermark = this.#active.endOffset;
     for (const seg of this.#segments) seg.visibleMaxTimestamp = seg.maxTimestamp;
     if (recovered.corruption) this.#markCorrupt(recovered.corruption);
+    this.#pipeline = new AppendPipeline(this.#pipelineHost(), options.durability, this.#active);
   }
 
   /** Opens (creating if needed) the log in `dir`, recovering it: see recovery.ts and docs/storage.md. */
@@ -146,34 +97,21 @@ export class PartitionLog {
     options: PartitionLogOptions = {},
     logger: LogLogger = silentLogger(),
   ): Promise<PartitionLog> {
-    const segmentBytes = options.segmentBytes ?? GiB;
-    if (!(segmentBytes >= RECORD_BATCH_OVERHEAD && segmentBytes <= MAX_SEGMENT_BYTES)) {
-      throw new RangeError(
-        `segmentBytes ${segmentBytes} is not in [${RECORD_BATCH_OVERHEAD}, ${MAX_SEGMENT_BYTES}]`,
-      );
-    }
-    if (!((options.indexIntervalBytes ?? 4096) >= 1)) throw new RangeError('indexIntervalBytes must be >= 1');
-    const durability = options.durability ?? { mode: 'fsync' };
-    if (durability.mode === 'interval' && !(durability.intervalMs > 0))
-      throw new RangeError('intervalMs must be > 0');
-    let recovered;
+    const resolved = resolveLogOptions(options);
     try {
-      recovered = await recoverLog({
+      const ctx = {
         fs,
         dir,
-        indexIntervalBytes: options.indexIntervalBytes ?? 4096,
+        indexIntervalBytes: resolved.indexIntervalBytes,
         logger,
-        nowMs: (options.clock ?? Date.now)(),
-      });
+        nowMs: resolved.clock(),
+      };
+      return new PartitionLog(fs, dir, resolved, logger, await recoverLog(ctx));
     } catch (err) {
       if (err instanceof Error && 'kafkaError' in err) throw err;
-      throw new StorageError(`partition log ${dir}: recovery failed: ${(err as Error).message}`, {
-        cause: err,
-      });
+      const message = `partition log ${dir}: recovery failed: ${(err as Error).message}`;
+      throw new StorageError(message, { cause: err });
     }
-    const log = new PartitionLog(fs, dir, options, logger, recovered);
-    log.#pipeline = new AppendPipeline(log.#pipelineHost(), durability, log.#active);
-    return log;
   }
 
   get logStartOffset(): bigint {
@@ -235,31 +173,23 @@ export class PartitionLog {
   append(batch: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
     if (this.#closed) return Promise.reject(new LogClosedError(this.dir));
     if (this.#pipeline.failure) return Promise.reject(this.#pipeline.failure);
-    if (
-      batch.length < RECORD_BATCH_OVERHEAD ||
-      batchSizeAt(batch, 0) !== batch.length ||
-      batch[MAGIC_OFFSET] !== MAGIC_V2
-    ) {
-      return Promise.reject(
-        new InvalidBatchError(`append takes exactly one v2 record batch (${batch.length} bytes given)`),
-      );
-    }
-    const lastOffsetDelta = batch.readInt32BE(LAST_OFFSET_DELTA_OFFSET);
-    if (lastOffsetDelta < 0)
-      return Promise.reject(new InvalidBatchError(`lastOffsetDelta ${lastOffsetDelta} < 0`));
-    const now = this.#clock();
-    let logAppendTime = -1n;
-    if (options.logAppendTime) {
-      logAppendTime = BigInt(now);
-      stampLogAppendTime(batch, logAppendTime);
-    }
+    const lastOffsetDelta = appendableDelta(batch);
+    if (typeof lastOffsetDelta !== 'number') return Promise.reject(lastOffsetDelta);
+    const now = this.#options.clock();
+    const logAppendTime = options.logAppendTime ? BigInt(now) : -1n;
+    if (options.logAppendTime) stampLogAppendTime(batch, logAppendTime);
     const baseOffset = this.#nextOffset;
     const lastOffset = baseOffset + BigInt(lastOffsetDelta);
     setBaseOffset(batch, 0, baseOffset);
-    setPartitionLeaderEpoch(batch, 0, options.leaderEpoch ?? this.#leaderEpoch);
+    setPartitionLeaderEpoch(batch, 0, options.leaderEpoch ?? this.#options.leaderEpoch);
     const maxTimestamp = batch.readBigInt64BE(MAX_TIMESTAMP_OFFSET);
     let segment = this.#active;
-    if (this.#shouldRoll(segment, batch.length, lastOffset, now)) segment = this.#startRoll(baseOffset, now);
+    if (this.#shouldRoll(segment, batch.length, lastOffset, now)) {
+      // Decided now, so offsets and positions are known at once; the pipeline does the file work in order.
+      segment = new Segment(this.dir, baseOffset, now);
+      segment.activate(new IndexBuilder(this.#options.indexIntervalBytes));
+      this.#segments.push(segment);
+    }
     const position = segment.reservedSize;
     if (position === 0) segment.firstAppendAtMs = now;
     segment.reservedSize += batch.length;
@@ -268,10 +198,11 @@ export class PartitionLog {
     segment.indexBatch(baseOffset, position, batch.length, maxTimestamp);
     this.#nextOffset = lastOffset + 1n;
     return new Promise((resolve, reject) => {
+      const data = batch;
       this.#pipeline.enqueue({
         segment,
         position,
-        data: batch,
+        data,
         baseOffset,
         lastOffset,
         maxTimestamp,
@@ -285,18 +216,10 @@ export class PartitionLog {
   #shouldRoll(seg: Segment, size: number, lastOffset: bigint, now: number): boolean {
     if (seg.reservedSize === 0) return false;
     return (
-      seg.reservedSize + size > this.#segmentBytes ||
-      now - seg.firstAppendAtMs >= this.#segmentMs ||
+      seg.reservedSize + size > this.#options.segmentBytes ||
+      now - seg.firstAppendAtMs >= this.#options.segmentMs ||
       lastOffset - seg.baseOffset > MAX_RELATIVE_OFFSET
     );
-  }
-
-  /** Decides on the new segment now (so offsets and positions are known); the pipeline does the file work. */
-  #startRoll(baseOffset: bigint, now: number): Segment {
-    const seg = new Segment(this.dir, baseOffset, now);
-    seg.activate(new IndexBuilder(this.#indexIntervalBytes));
-    this.#segments.push(seg);
-    return seg;
   }
 
   #pipelineHost(): PipelineHost {
@@ -307,7 +230,7 @@ export class PartitionLog {
         await from.writeIndexFiles(this.#fs, true);
         from.builder = undefined;
         from.closed = true;
-        this.#touchLoaded(from);
+        this.#indexes.touch(from);
         to.file = await this.#fs.open(to.path(LOG_SUFFIX), 'create');
         await this.#fs.syncDir(this.dir);
         this.#logger.debug(
@@ -356,94 +279,36 @@ export class PartitionLog {
   ): Promise<ReadResult> {
     if (this.#closed) throw new LogClosedError(this.dir);
     const hwm = this.#highWatermark;
-    const result = (records: Buffer, nextOffset: bigint): ReadResult => ({
-      records,
-      highWatermark: hwm,
-      logStartOffset: this.#logStartOffset,
-      nextOffset,
-    });
-    if (fetchOffset < this.#logStartOffset || fetchOffset > hwm) {
-      throw new OffsetOutOfRangeError(fetchOffset, this.#logStartOffset, hwm);
+    const logStartOffset = this.#logStartOffset;
+    if (fetchOffset < logStartOffset || fetchOffset > hwm) {
+      throw new OffsetOutOfRangeError(fetchOffset, logStartOffset, hwm);
     }
     this.#throwIfCorruptAt(fetchOffset);
     let limit = options.maxOffset !== undefined && options.maxOffset < hwm ? options.maxOffset : hwm;
     if (this.#corruption && this.#corruption.offset < limit) limit = this.#corruption.offset;
-    for (let i = this.#segmentIndexFor(fetchOffset); i < this.#segments.length && fetchOffset < limit; i++) {
-      const seg = this.#segments[i];
+    const segments = this.#segments; // deletions replace the array: iterate a stable one
+    for (let i = segmentIndexFor(segments, fetchOffset); i < segments.length && fetchOffset < limit; i++) {
+      const seg = segments[i];
       if (!seg.file || seg.visibleSize === 0) break;
       seg.acquire();
       try {
-        const { offsetIndex } = await this.#indexes(seg);
-        this.#throwIfCorruptAt(fetchOffset);
+        const { offsetIndex } = await this.#indexes.get(seg);
+        this.#throwIfCorruptAt(fetchOffset); // loading the indexes may have found corruption
         const found = await locateBatch(seg, offsetIndex, fetchOffset, seg.visibleSize);
         if (found === undefined) continue;
         if ('reason' in found) throw this.#corruptError(seg, found);
-        const verify = this.#verifyReads && seg.closed;
+        const verify = this.#options.verifyClosedSegmentReads && seg.closed;
         const got = await readBatches(seg, found, maxBytes, limit, seg.visibleSize, verify);
         if (got.problem) {
           const err = this.#corruptError(seg, got.problem);
           if (got.records.length === 0) throw err;
         }
-        return result(got.records, got.nextOffset);
+        return { records: got.records, highWatermark: hwm, logStartOffset, nextOffset: got.nextOffset };
       } finally {
         await seg.release();
       }
     }
-    return result(EMPTY, fetchOffset);
-  }
-
-  /** Binary search: the last segment whose base offset is <= offset (0 if none). */
-  #segmentIndexFor(offset: bigint): number {
-    let lo = 0;
-    let hi = this.#segments.length - 1;
-    let found = 0;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.#segments[mid].baseOffset <= offset) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return found;
-  }
-
-  /** A segment's indexes, loading (or rebuilding) a closed segment's on first use. */
-  async #indexes(seg: Segment): Promise<SegmentIndexes> {
-    if (seg.offsetIndex && seg.timeIndex) {
-      if (seg.closed) this.#touchLoaded(seg);
-      return { offsetIndex: seg.offsetIndex, timeIndex: seg.timeIndex };
-    }
-    let loading = this.#loading.get(seg);
-    if (!loading) {
-      loading = (async () => {
-        const problem = await seg.loadIndexes(this.#fs);
-        if (problem) {
-          const ctx = {
-            fs: this.#fs,
-            dir: this.dir,
-            indexIntervalBytes: this.#indexIntervalBytes,
-            logger: this.#logger,
-          };
-          const corruption = await rebuildClosedSegment(ctx, seg, problem);
-          if (corruption) this.#markCorrupt(corruption);
-        }
-        const indexes = { offsetIndex: seg.offsetIndex!, timeIndex: seg.timeIndex! };
-        this.#touchLoaded(seg);
-        return indexes;
-      })().finally(() => this.#loading.delete(seg));
-      this.#loading.set(seg, loading);
-    }
-    return loading;
-  }
-
-  /** Keeps at most maxLoadedIndexes closed segments' indexes in memory, dropping the least recently used. */
-  #touchLoaded(seg: Segment): void {
-    const at = this.#loaded.indexOf(seg);
-    if (at >= 0) this.#loaded.splice(at, 1);
-    this.#loaded.push(seg);
-    while (this.#loaded.length > this.#maxLoadedIndexes) this.#loaded.shift()!.unloadIndexes();
+    return { records: EMPTY, highWatermark: hwm, logStartOffset, nextOffset: fetchOffset };
   }
 
   #markCorrupt(corruption: Corruption): Corruption {
@@ -458,13 +323,25 @@ export class PartitionLog {
   }
 
   #corruptError(seg: Segment, problem: ReadProblem): CorruptLogError {
-    this.#markCorrupt({ ...problem, segmentBaseOffset: seg.baseOffset });
-    return new CorruptLogError(this.dir, this.#corruption!);
+    return new CorruptLogError(
+      this.dir,
+      this.#markCorrupt({ ...problem, segmentBaseOffset: seg.baseOffset }),
+    );
   }
 
   #throwIfCorruptAt(offset: bigint): void {
     if (this.#corruption && offset >= this.#corruption.offset)
       throw new CorruptLogError(this.dir, this.#corruption);
+  }
+
+  #lookupContext(): LookupContext {
+    if (this.#closed) throw new LogClosedError(this.dir);
+    return {
+      segments: this.#segments,
+      logStartOffset: this.#logStartOffset,
+      indexes: (seg) => this.#indexes.get(seg),
+      corrupt: (seg, problem) => this.#corruptError(seg, problem),
+    };
   }
 
   /**
@@ -473,47 +350,12 @@ export class PartitionLog {
    * Batch granularity: records of that batch before `timestamp` are not skipped. undefined if none.
    */
   async offsetForTimestamp(timestamp: bigint): Promise<TimestampOffset | undefined> {
-    if (this.#closed) throw new LogClosedError(this.dir);
-    for (const seg of [...this.#segments]) {
-      if (seg.visibleMaxTimestamp < timestamp) continue;
-      if (!seg.file || seg.visibleSize === 0) return undefined;
-      seg.acquire();
-      try {
-        const indexes = await this.#indexes(seg);
-        const ref = await findByTimestamp(seg, indexes, timestamp, this.#logStartOffset, seg.visibleSize);
-        if (ref === undefined) continue;
-        if ('reason' in ref) throw this.#corruptError(seg, ref);
-        const offset = ref.baseOffset < this.#logStartOffset ? this.#logStartOffset : ref.baseOffset;
-        return { offset, timestamp: ref.maxTimestamp };
-      } finally {
-        await seg.release();
-      }
-    }
-    return undefined;
+    return offsetForTimestamp(this.#lookupContext(), timestamp);
   }
 
   /** The first batch with the largest max timestamp in the readable log (batch granularity). */
   async offsetOfMaxTimestamp(): Promise<TimestampOffset | undefined> {
-    let best: Segment | undefined;
-    for (const seg of this.#segments) {
-      if (
-        seg.visibleSize > 0 &&
-        seg.visibleMaxTimestamp >= 0n &&
-        (!best || seg.visibleMaxTimestamp > best.visibleMaxTimestamp)
-      )
-        best = seg;
-    }
-    if (!best) return undefined;
-    if (best.visibleMaxTimestampOffset < 0n) {
-      const found = await this.offsetForTimestamp(best.visibleMaxTimestamp);
-      if (!found) return undefined;
-      best.visibleMaxTimestampOffset = found.offset;
-    }
-    const offset =
-      best.visibleMaxTimestampOffset < this.#logStartOffset
-        ? this.#logStartOffset
-        : best.visibleMaxTimestampOffset;
-    return { offset, timestamp: best.visibleMaxTimestamp };
+    return offsetOfMaxTimestamp(this.#lookupContext());
   }
 
   /**
@@ -522,7 +364,6 @@ export class PartitionLog {
    */
   deleteRecordsBefore(offset: bigint): Promise<bigint> {
     return this.#serially(async () => {
-      if (this.#closed) throw new LogClosedError(this.dir);
       if (offset > this.#highWatermark || offset < 0n) {
         throw new OffsetOutOfRangeError(offset, this.#logStartOffset, this.#highWatermark);
       }
@@ -535,7 +376,6 @@ export class PartitionLog {
   /** Deletes the oldest closed segments by age and by total size (see retention.ts); -1 = unlimited. */
   applyRetention(nowMs: number, policy: RetentionPolicy): Promise<RetentionResult> {
     return this.#serially(async () => {
-      if (this.#closed) throw new LogClosedError(this.dir);
       const doomed = selectRetention(this.#segments, this.#highWatermark, nowMs, policy);
       if (doomed.length === 0) return { deleted: [], logStartOffset: this.#logStartOffset };
       const deleted = doomed.map(({ segment, reason }) => ({
@@ -544,10 +384,8 @@ export class PartitionLog {
         sizeBytes: segment.writtenSize,
         reason,
       }));
-      await this.#deleteSegments(
-        doomed.map((d) => d.segment),
-        deleted[deleted.length - 1].endOffset,
-      );
+      const segments = doomed.map((d) => d.segment);
+      await this.#deleteSegments(segments, deleted[deleted.length - 1].endOffset);
       this.#logger.info(
         { dir: this.dir, deleted, logStartOffset: this.#logStartOffset },
         'retention deleted segments',
@@ -565,19 +403,19 @@ export class PartitionLog {
       }
       if (doomed.length === 0) return;
       this.#segments = this.#segments.filter((s) => !doomed.includes(s));
-      this.#loaded = this.#loaded.filter((s) => !doomed.includes(s));
+      this.#indexes.forget(doomed);
       for (const seg of doomed) await seg.delete(this.#fs);
       await this.#fs.syncDir(this.dir);
     } catch (err) {
-      throw new StorageError(
-        `partition log ${this.dir}: deleting segments failed: ${(err as Error).message}`,
-        { cause: err },
-      );
+      const message = `partition log ${this.dir}: deleting segments failed: ${(err as Error).message}`;
+      throw new StorageError(message, { cause: err });
     }
   }
 
+  /** Admin operations (retention, DeleteRecords) run one at a time, and never after close. */
   #serially<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.#admin.then(task, task);
+    const guarded = () => (this.#closed ? Promise.reject(new LogClosedError(this.dir)) : task());
+    const run = this.#admin.then(guarded, guarded);
     this.#admin = run.catch(() => undefined);
     return run;
   }
@@ -588,10 +426,14 @@ export class PartitionLog {
       if (!seg.file) continue;
       seg.acquire();
       try {
-        const scan = await scanSegment(seg.file, seg.baseOffset, seg.writtenSize, this.#indexIntervalBytes);
-        if (scan.problem) {
+        const scan = await scanSegment(
+          seg.file,
+          seg.baseOffset,
+          seg.writtenSize,
+          this.#options.indexIntervalBytes,
+        );
+        if (scan.problem)
           this.#markCorrupt({ offset: scan.endOffset, segmentBaseOffset: seg.baseOffset, ...scan.problem });
-        }
       } finally {
         await seg.release();
       }
@@ -614,7 +456,8 @@ export class PartitionLog {
     await this.#admin;
     this.#notify();
     this.#listeners.clear();
-    for (const seg of this.#segments) await seg.closeFile().catch(() => undefined);
+    // Reads still running keep their segment's file open until they finish.
+    for (const seg of this.#segments) await seg.closeWhenIdle().catch(() => undefined);
   }
 
   /** Closes the log and removes its directory with everything in it. */
@@ -626,9 +469,19 @@ export class PartitionLog {
   }
 }
 
-/** LogAppendTime: attribute bit 3 and the max timestamp are inside the CRC, so it is recomputed. */
-function stampLogAppendTime(batch: Buffer, time: bigint): void {
-  batch.writeInt16BE(batch.readInt16BE(ATTRIBUTES_OFFSET) | ATTR_LOG_APPEND_TIME, ATTRIBUTES_OFFSET);
-  batch.writeBigInt64BE(time, MAX_TIMESTAMP_OFFSET);
-  batch.writeUInt32BE(crc32c(batch.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
+/** Binary search: the last segment whose base offset is <= offset (0 if none). */
+function segmentIndexFor(segments: readonly Segment[], offset: bigint): number {
+  let lo = 0;
+  let hi = segments.length - 1;
+  let found = 0;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (segments[mid].baseOffset <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
 }

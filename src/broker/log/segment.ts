@@ -145,13 +145,21 @@ export class Segment {
     return undefined;
   }
 
+  #closing = false;
+
   acquire(): void {
     this.#refs += 1;
   }
 
   async release(): Promise<void> {
     this.#refs -= 1;
-    if (this.deleted && this.#refs === 0) await this.closeFile();
+    if ((this.deleted || this.#closing) && this.#refs === 0) await this.closeFile();
+  }
+
+  /** Closes the file now, or when the last read using it ends. */
+  async closeWhenIdle(): Promise<void> {
+    this.#closing = true;
+    if (this.#refs === 0) await this.closeFile();
   }
 
   async closeFile(): Promise<void> {

@@ -179,7 +179,8 @@ test('a bit flip in a closed segment: earlier offsets read, later ones fail with
     [secondBase, secondBase + 1n],
     'a read stops before the bad batch',
   );
-  assert.equal(again.corruption?.offset, victim);
+  const found: PartitionLog = again; // the assertion above narrowed again.corruption to undefined
+  assert.equal(found.corruption?.offset, victim);
   await assert.rejects(again.read(victim, 1000), CorruptLogError);
   await assert.rejects(again.read(victim + 5n, 1000), CorruptLogError);
   await assert.rejects(again.read(again.highWatermark - 1n, 1000), CorruptLogError, 'later segments too');

@@ -5,9 +5,10 @@ import { readdir } from 'node:fs/promises';
 import { NodeLogFs } from '../../../src/broker/log/fs.ts';
 import { PartitionLog } from '../../../src/broker/log/partition-log.ts';
 import type { PartitionLogOptions } from '../../../src/broker/log/partition-log.ts';
-import { InvalidBatchError, OffsetOutOfRangeError } from '../../../src/broker/log/errors.ts';
+import { InvalidBatchError, LogClosedError, OffsetOutOfRangeError } from '../../../src/broker/log/errors.ts';
+import { FaultFs } from '../../../src/broker/log/fault-fs.ts';
 import { readBatchHeader, validateBatch } from '../../../src/protocol/record-batch.ts';
-import { batch, batchesOf, partitionDir, tempDir } from './helpers.ts';
+import { batch, batchesOf, partitionDir, tempDir, waitUntil } from './helpers.ts';
 
 async function openLog(root: string, options: PartitionLogOptions = {}) {
   return PartitionLog.open(new NodeLogFs(), partitionDir(root), { durability: { mode: 'none' }, ...options });
@@ -190,4 +191,38 @@ test('the high watermark listener fires as appends land', async (t) => {
   off();
   await log.append(batch('c', 1));
   assert.deepEqual(seen, [2n, 3n]);
+});
+
+test('close wakes high watermark listeners once, then reads and appends are refused', async (t) => {
+  const log = await openLog(await tempDir(t));
+  await log.append(batch('a'));
+  const seen: bigint[] = [];
+  log.onHighWatermark((hwm) => seen.push(hwm));
+  await log.close();
+  assert.deepEqual(seen, [1n]);
+  await assert.rejects(log.read(0n, 100), LogClosedError);
+  await assert.rejects(log.append(batch('b')), LogClosedError);
+  await assert.rejects(log.offsetForTimestamp(0n), LogClosedError);
+  await assert.rejects(log.applyRetention(0, { retentionMs: 0, retentionBytes: -1 }), LogClosedError);
+  await log.close();
+});
+
+test('a read in flight finishes on its file even if retention deletes the segment meanwhile', async (t) => {
+  const ffs = new FaultFs();
+  const log = await PartitionLog.open(ffs, partitionDir(await tempDir(t)), {
+    durability: { mode: 'none' },
+    segmentBytes: 500,
+  });
+  t.after(() => log.close());
+  const first = batch('first', 1, 1n);
+  await log.append(first);
+  for (let i = 0; i < 20; i++) await log.append(batch(`b${i}`, 1, 1n));
+  const release = ffs.hold('read', /0{20}\.log$/);
+  const reading = log.read(0n, 1);
+  await waitUntil(() => ffs.count('read', /0{20}\.log$/) > 0, 'the read to start');
+  const { deleted } = await log.applyRetention(1_000_000, { retentionMs: 0, retentionBytes: -1 });
+  assert.equal(deleted[0].baseOffset, 0n);
+  release();
+  assert.deepEqual(batchesOf((await reading).records)[0].bytes, first);
+  await assert.rejects(log.read(0n, 1), OffsetOutOfRangeError);
 });
