@@ -85,7 +85,8 @@ function check(
       message: `${request.count} partitions is more than this broker's limit of ${MAX_PARTITIONS}`,
     };
   }
-  if (request.assignments !== null) {
+  // An empty list is read like null (no manual assignment): some clients send [] when the user gave none.
+  if (request.assignments !== null && request.assignments.length > 0) {
     const added = request.count - current;
     if (request.assignments.length !== added) {
       return {
