@@ -156,11 +156,19 @@ function satisfied(request: FetchRequest, got: Gathered): boolean {
  * Whether appends since the last read could have brought the response to minBytes, judged from the
  * partitions' log sizes (no I/O), so a fetch waiting for many small appends doesn't re-read every
  * partition on each one. Sizes count appends not yet readable, so this can say yes too early (the read
- * then finds less and the fetch waits on); a log that shrank (retention) always gets a fresh read.
+ * then finds less and the fetch waits on). A log that shrank (retention) or whose topic is gone (deleted:
+ * its log wakes its listeners as it closes) always gets a fresh read.
  */
-function mayHaveEnough(request: FetchRequest, got: Gathered, partitions: Partition[], sizesAtRead: number[]) {
+function mayHaveEnough(
+  broker: BrokerContext,
+  request: FetchRequest,
+  got: Gathered,
+  partitions: Partition[],
+  sizesAtRead: number[],
+): boolean {
   let added = 0;
   for (const [i, p] of partitions.entries()) {
+    if (broker.topics.getById(p.topic.id) !== p.topic) return true;
     const grown = p.log.sizeBytes - sizesAtRead[i];
     if (grown < 0) return true;
     added += grown;
@@ -187,7 +195,7 @@ async function handleFetch(ctx: RequestContext, request: FetchRequest): Promise<
     while (!satisfied(request, got)) {
       const reason = await waiter.wait();
       if (reason === 'closed') return got.response; // nobody will read it; just stop
-      if (reason === 'data' && !mayHaveEnough(request, got, partitions, sizesAtRead)) continue;
+      if (reason === 'data' && !mayHaveEnough(broker, request, got, partitions, sizesAtRead)) continue;
       sizesAtRead = sizes();
       got = await gather(broker, apiVersion, request);
       if (reason !== 'data') break; // deadline or shutdown: answer with what there is
