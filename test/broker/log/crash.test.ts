@@ -200,3 +200,47 @@ test('a bit flip in a closed segment: earlier offsets read, later ones fail with
   assert.equal((await fresh.verify())?.offset, victim);
   await assert.rejects(fresh.read(victim, 1000), CorruptLogError);
 });
+
+test('corruption found while rebuilding a closed segment index marks the log, truncates nothing', async (t) => {
+  const dir = partitionDir(await tempDir(t));
+  const options = { durability: { mode: 'none' as const }, segmentBytes: 1024 };
+  const log = await PartitionLog.open(new FaultFs(), dir, options);
+  for (let i = 0; i < 40; i++) await log.append(batch(`b${i}`));
+  const end = log.logEndOffset;
+  await log.close();
+  const segs = (await readdir(dir)).filter((f) => f.endsWith('.log')).sort();
+  const firstBatchSize = batch('b0').length;
+  const ffs = new FaultFs();
+  await ffs.flipBit(join(dir, segs[0]), firstBatchSize * 3 + 70);
+  await ffs.inner.unlink(join(dir, segs[0].replace('.log', '.timeindex')));
+  const { logger, lines } = captureLogger();
+  const again = await PartitionLog.open(ffs, dir, options, logger);
+  t.after(() => again.close());
+  assert.equal(again.corruption?.offset, 3n, 'found by the rebuild scan at open');
+  assert.equal(again.logEndOffset, end, 'nothing truncated');
+  assert.equal(batchesOf((await again.read(0n, 1 << 20)).records).length, 3);
+  await assert.rejects(again.read(3n, 100), CorruptLogError);
+  assert.equal(lines.filter((l) => l.level === 'error').length, 1);
+});
+
+test('crash in interval mode: the log comes back consistent at a batch boundary', async (t) => {
+  const dir = partitionDir(await tempDir(t));
+  const ffs = new FaultFs();
+  const options: PartitionLogOptions = {
+    durability: { mode: 'interval', intervalMs: 1 },
+    segmentBytes: 2048,
+  };
+  const log = await PartitionLog.open(ffs, dir, options);
+  const appended: Buffer[] = [];
+  for (let i = 0; i < 100; i++) {
+    const b = batch(`i${i}`);
+    await log.append(b);
+    appended.push(b);
+  }
+  await ffs.crash({ keepUnsyncedBytes: 37 });
+  const again = await PartitionLog.open(new FaultFs(), dir, options);
+  t.after(() => again.close());
+  const end = Number(again.logEndOffset);
+  for (let o = 0; o < end; o++) assert.deepEqual(await batchAt(again, BigInt(o)), appended[o]);
+  assert.equal((await again.append(batch('next'))).baseOffset, BigInt(end));
+});
