@@ -77,13 +77,17 @@ export function brokerCommand(): Command {
       const parsed = brokerConfigSchema.safeParse(merged);
       if (!parsed.success) throw describeZodError(parsed.error, source);
 
-      const broker = await startBroker(parsed.data);
-      process.stdout.write(`sluice broker listening on ${broker.host}:${broker.port}\n`);
-      await new Promise<void>((resolve) => {
+      // Listen for the signals before announcing the port: whoever reads that line may signal at once.
+      const stopRequested = new Promise<void>((resolve) => {
         const stop = (): void => resolve();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      const broker = await startBroker(parsed.data);
+      process.stdout.write(`sluice broker listening on ${broker.host}:${broker.port}\n`);
+      if (broker.adminPort !== undefined)
+        process.stdout.write(`admin endpoint on http://${broker.host}:${broker.adminPort}\n`);
+      await stopRequested;
       await broker.close();
     });
 }
