@@ -79,12 +79,6 @@ const BROKER_SETTINGS: readonly BrokerSetting[] = [
     value: (c) => String(c.nodeId),
   },
   {
-    name: 'listeners',
-    type: ConfigType.LIST,
-    doc: 'Where the broker listens (--host, --port).',
-    value: (c) => `PLAINTEXT://${c.host}:${c.port}`,
-  },
-  {
     name: 'log.dirs',
     type: ConfigType.STRING,
     doc: 'The data directory (--data-dir).',
