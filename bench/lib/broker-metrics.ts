@@ -1,11 +1,16 @@
 // Reads a few counters from the broker's Prometheus endpoint (`--admin-port`), so a phase can report how many
-// fsyncs the broker did (group commit at work: records per fsync), their mean latency, and its CPU time.
+// fsyncs the broker did (group commit at work: records per fsync), their mean latency, and its CPU time; and
+// where its memory is (V8 heap, and `external`: Buffers outside the heap) to explain its RSS.
 export interface BrokerCounters {
   fsyncs: number;
   fsyncSeconds: number;
   cpuSeconds: number;
   produceRequests: number;
   fetchRequests: number;
+  /** Gauges: the value at the reading (a delta keeps the later one). */
+  heapTotalBytes: number;
+  heapUsedBytes: number;
+  externalBytes: number;
 }
 
 export async function readBrokerCounters(adminPort: number): Promise<BrokerCounters> {
@@ -18,6 +23,9 @@ export async function readBrokerCounters(adminPort: number): Promise<BrokerCount
     cpuSeconds: sumOf(text, 'sluice_broker_process_process_cpu_seconds_total'),
     produceRequests: sumOf(text, 'sluice_broker_requests_total', 'api="Produce"'),
     fetchRequests: sumOf(text, 'sluice_broker_requests_total', 'api="Fetch"'),
+    heapTotalBytes: sumOf(text, 'sluice_broker_process_nodejs_heap_size_total_bytes'),
+    heapUsedBytes: sumOf(text, 'sluice_broker_process_nodejs_heap_size_used_bytes'),
+    externalBytes: sumOf(text, 'sluice_broker_process_nodejs_external_memory_bytes'),
   };
 }
 
@@ -29,6 +37,9 @@ export function countersDelta(before: BrokerCounters, after: BrokerCounters): Br
     cpuSeconds: after.cpuSeconds - before.cpuSeconds,
     produceRequests: after.produceRequests - before.produceRequests,
     fetchRequests: after.fetchRequests - before.fetchRequests,
+    heapTotalBytes: after.heapTotalBytes,
+    heapUsedBytes: after.heapUsedBytes,
+    externalBytes: after.externalBytes,
   };
 }
 

@@ -9,7 +9,7 @@ import { hotFunctions, newestProfile, type HotFunction } from './cpu-profile.ts'
 import { runConsumeCatchup, type ConsumeCatchupResult } from './consume-catchup.ts';
 import type { BenchOptions } from './options.ts';
 import { ACKS_ALL, runProduceLoad, type ProduceLoadResult } from './produce-load.ts';
-import { RssSampler } from './rss-sampler.ts';
+import { RssSampler, type RssPoint } from './rss-sampler.ts';
 
 export interface PhaseBroker {
   counters: BrokerCounters;
@@ -27,6 +27,7 @@ export interface ModeResult {
   peakRssBytes: number;
   hwmBytes: number;
   rssSamples: number;
+  rssTrace: readonly RssPoint[];
   hotFunctions?: HotFunction[];
 }
 
@@ -128,6 +129,7 @@ export async function runMode(mode: string, options: BenchOptions, root: string)
       peakRssBytes: rss,
       hwmBytes: hwm,
       rssSamples: sampler.samples,
+      rssTrace: sampler.trace,
       hotFunctions: profile ? await hotFunctions(profile, repoRoot) : undefined,
     };
   } finally {

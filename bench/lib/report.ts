@@ -116,6 +116,7 @@ const rows: Row[] = [
   ['produce: broker CPU s', (r) => fmt(r.produce.broker.counters.cpuSeconds, 1)],
   ['produce: clients CPU s', (r) => fmt(r.produce.broker.clientCpuSeconds, 1)],
   ['produce: broker peak RSS MB', (r) => mb(r.produce.broker.peakRssBytes)],
+  ['produce: broker heap / external MB at end', (r) => heapAndExternal(r.produce.broker.counters)],
   ['preload: records', (r) => (r.preload ? int(r.preload.records) : '-')],
   ['preload: records/s', (r) => (r.preload ? int(r.preload.recordsPerSec) : '-')],
   ['preload: broker peak RSS MB', (r) => (r.preload ? mb(r.preload.broker.peakRssBytes) : '-')],
@@ -127,6 +128,10 @@ const rows: Row[] = [
   ['consume: broker CPU s', (r) => (r.consume ? fmt(r.consume.broker.counters.cpuSeconds, 1) : '-')],
   ['consume: clients CPU s', (r) => (r.consume ? fmt(r.consume.broker.clientCpuSeconds, 1) : '-')],
   ['consume: broker peak RSS MB', (r) => (r.consume ? mb(r.consume.broker.peakRssBytes) : '-')],
+  [
+    'consume: broker heap / external MB at end',
+    (r) => (r.consume ? heapAndExternal(r.consume.broker.counters) : '-'),
+  ],
   ['broker peak RSS MB (sampled)', (r) => mb(r.peakRssBytes)],
   ['broker VmHWM MB (kernel peak)', (r) => mb(r.hwmBytes)],
 ];
@@ -187,6 +192,10 @@ function fmt(value: number, digits: number): string {
 
 function mb(bytes: number): string {
   return bytes > 0 ? (bytes / MB).toFixed(0) : '-';
+}
+
+function heapAndExternal(counters: { heapUsedBytes: number; externalBytes: number }): string {
+  return `${mb(counters.heapUsedBytes)} / ${mb(counters.externalBytes)}`;
 }
 
 function perFsync(records: number, fsyncs: number): string {

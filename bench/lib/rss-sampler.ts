@@ -25,10 +25,19 @@ export function readMemory(pid: number): MemoryReading | undefined {
   return { rss: kib('VmRSS'), hwm: kib('VmHWM') };
 }
 
+/** The highest VmRSS seen in one second of the run. */
+export interface RssPoint {
+  second: number;
+  phase: string;
+  rssBytes: number;
+}
+
 export class RssSampler {
   readonly #pid: number;
   readonly #timer: NodeJS.Timeout;
   readonly #peakByPhase = new Map<string, number>();
+  readonly #started = performance.now();
+  readonly #trace: RssPoint[] = [];
   #phase = 'startup';
   #peak = 0;
   #hwm = 0;
@@ -55,6 +64,16 @@ export class RssSampler {
     this.#peak = Math.max(this.#peak, reading.rss);
     this.#hwm = Math.max(this.#hwm, reading.hwm);
     this.#peakByPhase.set(this.#phase, Math.max(this.#peakByPhase.get(this.#phase) ?? 0, reading.rss));
+    const second = Math.floor((performance.now() - this.#started) / 1000);
+    const last = this.#trace.at(-1);
+    if (last && last.second === second && last.phase === this.#phase)
+      last.rssBytes = Math.max(last.rssBytes, reading.rss);
+    else this.#trace.push({ second, phase: this.#phase, rssBytes: reading.rss });
+  }
+
+  /** VmRSS over the run, one point per second (and per phase change): does it level off or keep rising? */
+  get trace(): readonly RssPoint[] {
+    return this.#trace;
   }
 
   /** Highest sampled VmRSS in a phase, in bytes. */
