@@ -2,8 +2,11 @@
 // without locks; anything that waits (fsync, long-poll fetch, a rebalance) does so through promises.
 import type { Logger } from 'pino';
 import type { BrokerConfig } from './config.ts';
+import type { OffsetStore } from './groups/offset-store.ts';
+import type { BrokerFaults } from './faults.ts';
 import type { HandlerRegistry } from './handlers/handler.ts';
 import type { BrokerMetrics } from './metrics.ts';
+import type { Producers } from './producers/producers.ts';
 import type { TopicManager } from './topics/topic-manager.ts';
 
 export interface BrokerContext {
@@ -17,6 +20,12 @@ export interface BrokerContext {
   readonly registry: HandlerRegistry;
   readonly metrics: BrokerMetrics;
   readonly topics: TopicManager;
+  /** Committed offsets and group metadata, durable (groups/offset-store.ts). */
+  readonly offsets: OffsetStore;
+  /** Idempotent producers: sequence windows per partition and the producer id allocator. */
+  readonly producers: Producers;
+  /** Test-only fault hooks (faults.ts); empty unless startBroker was given some. */
+  readonly faults: BrokerFaults;
   /** Aborted when the broker starts shutting down: long polls answer at once instead of waiting. */
   readonly shutdown: AbortSignal;
 }

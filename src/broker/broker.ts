@@ -7,10 +7,13 @@ import { pino, type Logger } from 'pino';
 import { startAdminServer, type AdminServer } from './admin-server.ts';
 import type { BrokerContext } from './broker-context.ts';
 import { parseDurability, resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput } from './config.ts';
+import type { BrokerFaults } from './faults.ts';
+import { OffsetStore } from './groups/offset-store.ts';
 import { HandlerRegistry } from './handlers/handler.ts';
 import { allHandlers } from './handlers/index.ts';
 import { NodeLogFs, type LogFs } from './log/index.ts';
 import { BrokerMetrics } from './metrics.ts';
+import { Producers } from './producers/producers.ts';
 import { Listener } from './server/listener.ts';
 import { timedFs } from './timed-fs.ts';
 import { TopicManager } from './topics/topic-manager.ts';
@@ -20,6 +23,8 @@ export interface StartBrokerOptions extends BrokerConfigInput {
   logger?: Logger;
   /** The file-system seam under every log and metadata file (tests inject faults through it). */
   fs?: LogFs;
+  /** Test-only fault hooks (faults.ts), e.g. dropping a connection after a produce append. */
+  faults?: BrokerFaults;
 }
 
 export interface BrokerHandle {
@@ -38,7 +43,7 @@ export interface BrokerHandle {
 const SHUTDOWN_GRACE_MS = 5000;
 
 export async function startBroker(options: StartBrokerOptions = {}): Promise<BrokerHandle> {
-  const { logger: givenLogger, fs: givenFs, ...settings } = options;
+  const { logger: givenLogger, fs: givenFs, faults = {}, ...settings } = options;
   const config = resolveBrokerConfig(settings);
   const logger = givenLogger ?? pino({ level: config.logLevel, name: 'sluice-broker' }, pino.destination(2));
   const dataDir = resolve(config.dataDir);
@@ -60,6 +65,23 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     durability: parseDurability(config.durability),
     logger,
   });
+  const offsets = await OffsetStore.open(fs, dataDir, {
+    durability: parseDurability(config.durability),
+    logger: logger.child({ component: 'offset-store' }),
+    compactAfterBytes: config.offsetsCompactAfterBytes,
+  });
+  // Offsets of topics whose DeleteTopics crashed before it could drop them (20-delete-topics.ts).
+  const topicNames = new Set(topics.list().map((t) => t.name));
+  const orphaned = await offsets.retainTopics((name) => topicNames.has(name));
+  if (orphaned.length > 0)
+    logger.info({ topics: orphaned }, 'dropped the committed offsets of deleted topics');
+  const producers = await Producers.open({
+    fs,
+    dataDir,
+    topics,
+    expirationMs: config.producerIdExpirationMs,
+    logger,
+  });
 
   const registry = new HandlerRegistry();
   for (const handler of allHandlers) registry.register(handler);
@@ -78,6 +100,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     });
   } catch (err) {
     await topics.close();
+    await offsets.close();
+    await producers.close();
     throw err;
   }
   const port = listener.port;
@@ -91,6 +115,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     registry,
     metrics,
     topics,
+    offsets,
+    producers,
+    faults,
     shutdown: shutdown.signal,
   };
   context = ctx;
@@ -126,7 +153,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
         shutdown.abort();
         await listener.close(SHUTDOWN_GRACE_MS);
         await admin?.close();
+        await offsets.close(); // no request can change it any more
         await ctx.topics.close();
+        await producers.close(); // after the logs: its snapshot needs their final end offsets
         logger.info({ port }, 'broker stopped');
       })();
       return closing;

@@ -55,6 +55,18 @@ export const brokerConfigSchema = z
       .default(5 * 60 * 1000),
     adminPort: z.number().int().min(0).max(65535).optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Compact the committed-offsets file once it is this big and at least half dead entries. */
+    offsetsCompactAfterBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(16 * MiB),
+    /** Idempotent producers idle this long are forgotten (Kafka's producer.id.expiration.ms, 1 day). */
+    producerIdExpirationMs: z
+      .number()
+      .int()
+      .min(1)
+      .default(24 * 3600 * 1000),
   })
   .strict();
 

@@ -1,8 +1,10 @@
 // Produce (key 0), versions 3-11: record batch v2 only (v3 is the first version that carries it, and the
 // one librdkafka needs to enable it). Each partition's batch is checked in Kafka's order, passed through
-// the producer-state gate (produce-admission.ts), and appended; the appends of one request run
-// concurrently and a failed partition never fails the others. acks=0 gets no response; if any of its
-// partitions failed, the connection is closed instead, which is how Kafka tells such a producer.
+// the producer-state gate (produce-admission.ts: idempotent retries are answered with their original
+// offset), and appended; the appends of one request run concurrently and a failed partition never fails
+// the others. acks=0 gets no response; if any of its partitions failed, the connection is closed
+// instead, which is how Kafka tells such a producer. A test's fault hook (faults.ts) may drop the
+// connection after the appends instead of answering.
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import {
   ProduceApi,
@@ -104,7 +106,7 @@ function producePartition(
     broker.logger.debug({ ...where, error: checked.message }, 'produce rejected');
     return partitionResponse(index, checked.errorCode);
   }
-  const verdict = admitProducedBatch({
+  const verdict = admitProducedBatch(broker.producers.state, {
     partition,
     header: checked.header,
     transactionalId: request.transactionalId,
@@ -114,12 +116,21 @@ function producePartition(
     return partitionResponse(index, verdict.errorCode);
   }
   if (verdict.kind === 'duplicate') {
-    return {
-      ...partitionResponse(index, ErrorCode.NONE),
-      baseOffset: verdict.baseOffset,
-      logAppendTimeMs: verdict.logAppendTimeMs,
-      logStartOffset: partition.log.logStartOffset,
-    };
+    const { producerId, producerEpoch, baseSequence } = checked.header;
+    broker.logger.debug(
+      { ...where, producerId, producerEpoch, baseSequence },
+      'retried batch: answering with the original offset',
+    );
+    // Answered once the original append is acknowledged, never before: it may still fail.
+    return verdict.original.then(
+      (original) => ({
+        ...partitionResponse(index, ErrorCode.NONE),
+        baseOffset: original.baseOffset,
+        logAppendTimeMs: original.logAppendTimeMs,
+        logStartOffset: partition.log.logStartOffset,
+      }),
+      (err: unknown) => partitionResponse(index, errorCodeOf(broker, err, where)),
+    );
   }
   const logAppendTime = settings['message.timestamp.type'] === 'LogAppendTime';
   // append() assigns the offsets now, synchronously, so partitions of one request (and requests on
@@ -134,7 +145,10 @@ function producePartition(
         logStartOffset: partition.log.logStartOffset,
       };
     },
-    (err: unknown) => partitionResponse(index, errorCodeOf(broker, err, where)),
+    (err: unknown) => {
+      verdict.failed?.(err);
+      return partitionResponse(index, errorCodeOf(broker, err, where));
+    },
   );
 }
 
@@ -164,6 +178,22 @@ async function handleProduce(
     );
     if (failed.length > 0)
       ctx.connection.close(`closing connection: acks=0 produce failed for ${failed.join(', ')}`);
+    return NO_RESPONSE;
+  }
+  const fault = broker.faults.afterProduceAppend?.({
+    clientId: ctx.clientId,
+    apiVersion: ctx.apiVersion,
+    partitions: responses.flatMap((t) =>
+      t.partitionResponses.map((p) => ({
+        topic: t.name,
+        partition: p.index,
+        errorCode: p.errorCode,
+        baseOffset: p.baseOffset,
+      })),
+    ),
+  });
+  if (fault === 'drop-connection') {
+    ctx.connection.close('fault injection: connection dropped after the produce append, before its response');
     return NO_RESPONSE;
   }
   return { responses, throttleTimeMs: 0 };

@@ -4,6 +4,7 @@ import { produceHandler } from './00-produce.ts';
 import { fetchHandler } from './01-fetch.ts';
 import { listOffsetsHandler } from './02-list-offsets.ts';
 import { deleteRecordsHandler } from './21-delete-records.ts';
+import { initProducerIdHandler } from './22-init-producer-id.ts';
 import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.ts';
 import { metadataHandler } from './03-metadata.ts';
 import { createTopicsHandler } from './19-create-topics.ts';
@@ -21,6 +22,7 @@ export const allHandlers: readonly AnyHandler[] = [
   fetchHandler,
   listOffsetsHandler,
   deleteRecordsHandler,
+  initProducerIdHandler,
   offsetForLeaderEpochHandler,
   metadataHandler,
   createTopicsHandler,

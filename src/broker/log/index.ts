@@ -10,6 +10,7 @@ export type {
   TimestampOffset,
 } from './partition-log.ts';
 export type { RetentionPolicy } from './retention.ts';
+export type { StoredBatchHeader } from './batch-headers.ts';
 export { NodeLogFs } from './fs.ts';
 export type { FileStat, LogFile, LogFs, OpenMode } from './fs.ts';
 export {

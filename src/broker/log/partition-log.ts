@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { MAX_TIMESTAMP_OFFSET, setBaseOffset, setPartitionLeaderEpoch } from '../../protocol/record-batch.ts';
 import { AppendPipeline } from './append-pipeline.ts';
 import type { AppendResult, Durability, PendingAppend, PipelineHost } from './append-pipeline.ts';
+import { segmentBatchHeaders } from './batch-headers.ts';
+import type { StoredBatchHeader } from './batch-headers.ts';
 import { IndexBuilder, scanSegment } from './batch-walk.ts';
 import { appendableDelta, stampLogAppendTime } from './batch-stamp.ts';
 import { writeLogStartOffset } from './checkpoint.ts';
@@ -439,6 +441,25 @@ export class PartitionLog {
       }
     }
     return this.#corruption;
+  }
+
+  /**
+   * The headers of the active segment's readable batches, oldest first, and that segment's base offset:
+   * what a restarted broker rebuilds idempotent-producer state from (batch-headers.ts).
+   */
+  activeSegmentBatchHeaders(): { segmentBaseOffset: bigint; headers: AsyncGenerator<StoredBatchHeader> } {
+    if (this.#closed) throw new LogClosedError(this.dir);
+    const seg = this.#active;
+    const end = seg.visibleSize;
+    async function* walk(): AsyncGenerator<StoredBatchHeader> {
+      seg.acquire();
+      try {
+        yield* segmentBatchHeaders(seg, end);
+      } finally {
+        await seg.release();
+      }
+    }
+    return { segmentBaseOffset: seg.baseOffset, headers: walk() };
   }
 
   /** Resolves when every append made before the call is written and fsynced. */

@@ -222,11 +222,13 @@ test('Produce over max.message.bytes: MESSAGE_TOO_LARGE (checked before the CRC)
   assert.equal((await produce(client, 7, 'events', 0, batchOf('small'))).errorCode, ErrorCode.NONE);
 });
 
-test('Produce of an idempotent batch (producer id set) appends it as a plain batch', async (t) => {
+test('Produce of idempotent batches (producer id set) in sequence appends each; more in idempotence tests', async (t) => {
   const { client } = await setup(t);
-  const opts = { producerId: 1234n, producerEpoch: 0, baseSequence: 0 };
-  assert.equal((await produce(client, 9, 'events', 0, batchOf('i', 2, opts))).baseOffset, 0n);
-  assert.equal((await produce(client, 9, 'events', 0, batchOf('i', 2, opts))).baseOffset, 2n);
+  const opts = { producerId: 1234n, producerEpoch: 0 };
+  const first = batchOf('i', 2, { ...opts, baseSequence: 0 });
+  assert.equal((await produce(client, 9, 'events', 0, first)).baseOffset, 0n);
+  const second = batchOf('i', 2, { ...opts, baseSequence: 2 });
+  assert.equal((await produce(client, 9, 'events', 0, second)).baseOffset, 2n);
 });
 
 test('Produce to a LogAppendTime topic returns and stamps the broker time', async (t) => {
