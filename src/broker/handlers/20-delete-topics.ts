@@ -78,6 +78,16 @@ async function deleteOne(ctx: RequestContext, target: Target): Promise<Result> {
     if (!deleted) {
       return result(ctx, done, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${topic.name}" does not exist`);
     }
+    // Its committed offsets go too. The topic is gone either way; offsets a failure leaves behind are
+    // dropped at the next start (startBroker: retainTopics).
+    await ctx.broker.offsets
+      .deleteTopic(done.name)
+      .catch((err: unknown) =>
+        ctx.broker.logger.error(
+          { err, topic: done.name },
+          'could not drop the committed offsets of a deleted topic',
+        ),
+      );
     return result(ctx, done, ErrorCode.NONE, null);
   } catch (err) {
     return result(ctx, done, failureCode(ctx, err, `deleting topic ${topic.name}`), messageOf(err));
