@@ -2,12 +2,12 @@
 // connection, with Sluice's own codec: how the cluster scripts tell that a broker is really serving, and
 // how tests read the ISR, without depending on any client library's caching.
 import { connect } from 'node:net';
+import { ZERO_UUID } from '../../src/protocol/codec-runtime.ts';
 import { FrameDecoder } from '../../src/protocol/frame-decoder.ts';
 import { decodeResponseHeader, encodeRequest } from '../../src/protocol/headers.ts';
 import { MetadataApi, type MetadataResponse } from '../../src/protocol/messages/index.ts';
 import { Reader } from '../../src/protocol/reader.ts';
 
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const VERSION = 12;
 
 /**

@@ -1,0 +1,78 @@
+// kcat (librdkafka 2.0.2) on whichever target the environment names (test/helpers/target.ts): -P with
+// keys, headers and every compression codec read back with -C, -L for a topic, and -Q by timestamp.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, test } from 'node:test';
+import { startTarget, uniqueTopic, type Target } from '../helpers/target.ts';
+
+const KCAT = '/usr/bin/kcat';
+
+let target: Target;
+before(async () => {
+  target = await startTarget();
+});
+after(() => target?.stop());
+
+/** Runs kcat to completion (killed and failed after a generous deadline); resolves with its stdout. */
+function kcat(args: string[], input = ''): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(KCAT, ['-b', target.bootstrap, '-X', 'enable.idempotence=false', ...args]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`kcat ${args.join(' ')} exited with ${code ?? signal}: ${stderr}`));
+    });
+    child.stdin.end(input);
+  });
+}
+
+test('kcat -P with keys, headers and each codec; -C -o beginning -e reads them back in order', async () => {
+  const topic = uniqueTopic('codecs');
+  await target.createTopic(topic, 1);
+  const expected: string[] = [];
+  for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
+    const lines = Array.from(
+      { length: 20 },
+      (_, i) => `${codec}-k${i}:${codec} value ${i} ${'z'.repeat(64)}`,
+    );
+    await kcat(
+      ['-P', '-t', topic, '-K:', '-H', `codec=${codec}`, '-H', 'via=kcat', '-z', codec],
+      lines.join('\n') + '\n',
+    );
+    expected.push(...lines.map((l) => `${l.replace(':', ' ')} codec=${codec},via=kcat`));
+  }
+  const out = await kcat(['-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%o %k %s %h\n']);
+  assert.deepEqual(
+    out.trimEnd().split('\n'),
+    expected.map((line, offset) => `${offset} ${line}`),
+  );
+});
+
+test('kcat -L -t lists one topic with its partitions and leaders', async () => {
+  const topic = uniqueTopic('listed');
+  await target.createTopic(topic, 2);
+  const out = await kcat(['-L', '-t', topic]);
+  assert.match(out, new RegExp(`topic "${topic}" with 2 partitions:`));
+  assert.match(out, /partition 0, leader \d+, replicas: \d+/);
+  assert.match(out, /partition 1, leader \d+, replicas: \d+/);
+});
+
+test('kcat -Q -t topic:partition:timestamp finds the first offset at or after a timestamp', async () => {
+  const topic = uniqueTopic('timed');
+  await target.createTopic(topic, 1);
+  await kcat(['-P', '-t', topic], 'one\ntwo\n');
+  await kcat(['-P', '-t', topic], 'three\n');
+  const stored = await kcat(['-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%o %T %s\n']);
+  const [offset, timestamp, value] = stored.trimEnd().split('\n')[2].split(' ');
+  assert.deepEqual([offset, value], ['2', 'three']);
+  const query = async (ms: bigint): Promise<string> => (await kcat(['-Q', '-t', `${topic}:0:${ms}`])).trim();
+  assert.equal(await query(0n), `${topic} [0] offset 0`);
+  assert.equal(await query(BigInt(timestamp)), `${topic} [0] offset 2`);
+  assert.equal(await query(BigInt(timestamp) + 1n), `${topic} [0] offset -1`);
+});
