@@ -70,10 +70,6 @@ export class ProducerStateManager {
     return this.#partitions.get(key) ?? new Map();
   }
 
-  partitionKeys(): PartitionKey[] {
-    return [...this.#partitions.keys()];
-  }
-
   #producersFor(key: PartitionKey): Map<bigint, ProducerWindow> {
     let producers = this.#partitions.get(key);
     if (!producers) {
