@@ -8,6 +8,7 @@ import { assertBuilt, repoRoot } from './lib/broker-child.ts';
 import { measureDiskFsync } from './lib/disk-fsync.ts';
 import { errorMessage } from './lib/errors.ts';
 import { runMode, type ModeResult } from './lib/mode-run.ts';
+import { machineLoadSince, readMachine } from './lib/machine-load.ts';
 import { USAGE, parseBenchOptions, type BenchOptions } from './lib/options.ts';
 import { describeEnvironment, evaluateTargets, renderReport } from './lib/report.ts';
 
@@ -42,22 +43,26 @@ async function main(argv: string[]): Promise<void> {
   const root = await mkdtemp(join(options.dir, 'sluice-bench-'));
   try {
     process.stderr.write(`measuring the disk's write+fdatasync latency in ${root}…\n`);
+    const machineBefore = readMachine();
+    const cpuBefore = process.cpuUsage();
     const disk = await measureDiskFsync({
       dir: root,
       samples: options.fsyncSamples,
       maxMs: DISK_PROBE_MAX_MS,
       writeBytes: DISK_PROBE_WRITE_BYTES,
     });
+    const cpu = process.cpuUsage(cpuBefore);
+    const diskLoad = machineLoadSince(machineBefore, (cpu.user + cpu.system) / 1e6);
     const results: ModeResult[] = [];
     for (const mode of options.modes) {
       process.stderr.write(`durability ${mode}: produce, preload and consume…\n`);
       results.push(await runMode(mode, options, root));
     }
     const targets = evaluateTargets(results, disk);
-    process.stdout.write(renderReport(env, settingsLine(options), results, disk, targets));
+    process.stdout.write(renderReport(env, settingsLine(options), results, disk, diskLoad, targets));
     if (options.json) {
       await mkdir(dirname(options.json), { recursive: true });
-      const json = { environment: env, settings: options, disk, results, targets };
+      const json = { environment: env, settings: options, disk, diskLoad, results, targets };
       await writeFile(options.json, JSON.stringify(json, null, 2) + '\n');
       process.stderr.write(`wrote ${options.json}\n`);
     }

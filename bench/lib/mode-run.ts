@@ -9,6 +9,7 @@ import { hotFunctions, newestProfile, type HotFunction } from './cpu-profile.ts'
 import { runConsumeCatchup, type ConsumeCatchupResult } from './consume-catchup.ts';
 import type { BenchOptions } from './options.ts';
 import { ACKS_ALL, runProduceLoad, type ProduceLoadResult } from './produce-load.ts';
+import { machineLoadSince, readMachine, type MachineLoad } from './machine-load.ts';
 import { RssSampler, type RssPoint } from './rss-sampler.ts';
 
 export interface PhaseBroker {
@@ -16,6 +17,8 @@ export interface PhaseBroker {
   peakRssBytes: number;
   /** CPU seconds of the benchmark process itself (the clients) during the phase. */
   clientCpuSeconds: number;
+  /** How busy the rest of the machine was during the phase. */
+  machine: MachineLoad;
 }
 
 export interface ModeResult {
@@ -56,16 +59,23 @@ export async function runMode(mode: string, options: BenchOptions, root: string)
       sampler.phase(name);
       const before = await readBrokerCounters(broker.adminPort);
       const cpuBefore = process.cpuUsage();
+      const machineBefore = readMachine();
       const result = await work();
       const cpu = process.cpuUsage(cpuBefore);
       const after = await readBrokerCounters(broker.adminPort);
+      const clientCpuSeconds = (cpu.user + cpu.system) / 1e6;
+      const machine = machineLoadSince(
+        machineBefore,
+        clientCpuSeconds + after.cpuSeconds - before.cpuSeconds,
+      );
       sampler.sample();
       return {
         ...result,
         broker: {
           counters: countersDelta(before, after),
           peakRssBytes: sampler.peakOf(name),
-          clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
+          clientCpuSeconds,
+          machine,
         },
       };
     };

@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import type { ModeResult } from './mode-run.ts';
+import type { MachineLoad } from './machine-load.ts';
 import { MB, type LatencySummary } from './stats.ts';
 
 export interface Environment {
@@ -115,6 +116,7 @@ const rows: Row[] = [
   ['produce: broker fsync mean ms', (r) => meanFsyncMs(r.produce.broker.counters)],
   ['produce: broker CPU s', (r) => fmt(r.produce.broker.counters.cpuSeconds, 1)],
   ['produce: clients CPU s', (r) => fmt(r.produce.broker.clientCpuSeconds, 1)],
+  ['produce: other processes cores / IO stall %', (r) => othersLoad(r.produce.broker.machine)],
   ['produce: broker peak RSS MB', (r) => mb(r.produce.broker.peakRssBytes)],
   ['produce: broker heap / external MB at end', (r) => heapAndExternal(r.produce.broker.counters)],
   ['preload: records', (r) => (r.preload ? int(r.preload.records) : '-')],
@@ -127,6 +129,10 @@ const rows: Row[] = [
   ['consume: fetches', (r) => (r.consume ? int(r.consume.fetches) : '-')],
   ['consume: broker CPU s', (r) => (r.consume ? fmt(r.consume.broker.counters.cpuSeconds, 1) : '-')],
   ['consume: clients CPU s', (r) => (r.consume ? fmt(r.consume.broker.clientCpuSeconds, 1) : '-')],
+  [
+    'consume: other processes cores / IO stall %',
+    (r) => (r.consume ? othersLoad(r.consume.broker.machine) : '-'),
+  ],
   ['consume: broker peak RSS MB', (r) => (r.consume ? mb(r.consume.broker.peakRssBytes) : '-')],
   [
     'consume: broker heap / external MB at end',
@@ -141,6 +147,7 @@ export function renderReport(
   settings: string,
   results: ModeResult[],
   disk: LatencySummary,
+  diskLoad: MachineLoad,
   targets: Target[],
 ): string {
   const header = ['', ...results.map((r) => r.mode)];
@@ -153,8 +160,11 @@ export function renderReport(
     `settings: ${settings}`,
     '',
     table([header, ...body]),
+    'MB = 10^6 bytes of record values; latency per send() call as the client saw it. "other processes": CPU',
+    'cores used on average by everything but the broker and the benchmark, and the share of the time some task',
+    'waited for I/O (Linux PSI): when others were busy, the figures are skewed.',
     '',
-    `disk write+fdatasync (${disk.count} rounds): p50 ${fmt(disk.p50Ms, 3)} ms, p99 ${fmt(disk.p99Ms, 3)} ms, max ${fmt(disk.maxMs, 3)} ms`,
+    `disk write+fdatasync (${disk.count} rounds): p50 ${fmt(disk.p50Ms, 3)} ms, p99 ${fmt(disk.p99Ms, 3)} ms, max ${fmt(disk.maxMs, 3)} ms (other processes cores / IO stall % ${othersLoad(diskLoad)})`,
     '',
     'targets:',
     ...targets.map(
@@ -192,6 +202,12 @@ function fmt(value: number, digits: number): string {
 
 function mb(bytes: number): string {
   return bytes > 0 ? (bytes / MB).toFixed(0) : '-';
+}
+
+function othersLoad(load: MachineLoad): string {
+  const cores = load.otherCores === undefined ? '?' : load.otherCores.toFixed(2);
+  const io = load.ioStall === undefined ? '?' : (load.ioStall * 100).toFixed(0);
+  return `${cores} / ${io}`;
 }
 
 function heapAndExternal(counters: { heapUsedBytes: number; externalBytes: number }): string {
