@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { startBroker } from '../broker/broker.ts';
 import { loadBrokerConfigFile } from '../broker/config.ts';
 import { describeZodError } from '../config/errors.ts';
+import { CommandError, describeError } from './command-error.ts';
 import { brokerConfigSchema } from '../broker/config.ts';
 
 function integer(value: string): number {
@@ -83,7 +84,14 @@ export function brokerCommand(): Command {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
-      const broker = await startBroker(parsed.data);
+      let broker;
+      try {
+        broker = await startBroker(parsed.data);
+      } catch (err) {
+        // Startup problems (port taken, unreadable data directory, damaged metadata) are the operator's
+        // to fix: one clear line, no stack trace, and a non-zero exit.
+        throw new CommandError(`sluice broker: cannot start: ${describeError(err)}`, 1);
+      }
       process.stdout.write(`sluice broker listening on ${broker.host}:${broker.port}\n`);
       if (broker.adminPort !== undefined)
         process.stdout.write(`admin endpoint on http://${broker.host}:${broker.adminPort}\n`);

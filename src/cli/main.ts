@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../config/errors.ts';
 import { VERSION } from '../version.ts';
 import { brokerCommand } from './broker.ts';
+import { CommandError } from './command-error.ts';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -28,6 +29,11 @@ export async function main(argv: string[]): Promise<void> {
     if (err instanceof ConfigError) {
       process.stderr.write(`sluice: ${err.message}\n`);
       process.exitCode = 2;
+      return;
+    }
+    if (err instanceof CommandError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = err.exitCode;
       return;
     }
     throw err;

@@ -49,3 +49,43 @@ test('an invalid config file is refused, naming the file and the setting', async
   assert.match(stderr, /retentionMs: expected -1 \(unlimited\) or a non-negative number/);
   assert.match(stderr, /noSuchSetting/);
 });
+
+test('a port already in use is reported in one line with a non-zero exit', async () => {
+  const { createServer } = await import('node:net');
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as { port: number }).port;
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+  try {
+    const { code, stderr } = await failure([
+      'broker',
+      '--port',
+      String(port),
+      '--data-dir',
+      dir,
+      '--log-level',
+      'silent',
+    ]);
+    assert.equal(code, 1);
+    assert.match(stderr, /^sluice broker: cannot start: .*EADDRINUSE/m);
+    assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+  } finally {
+    blocker.close();
+  }
+});
+
+test('a damaged topics.json is reported naming the file', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+  await writeFile(join(dir, 'topics.json'), '{ not json');
+  const { code, stderr } = await failure([
+    'broker',
+    '--port',
+    '0',
+    '--data-dir',
+    dir,
+    '--log-level',
+    'silent',
+  ]);
+  assert.equal(code, 1);
+  assert.match(stderr, /sluice broker: cannot start: .*topics\.json/);
+});
