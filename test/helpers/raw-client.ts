@@ -13,10 +13,12 @@ export class RawClient {
   #waiter: (() => void) | undefined;
   #closed = false;
   #correlationId = 1;
+  #bytesReceived = 0;
 
   private constructor(socket: Socket) {
     this.#socket = socket;
     socket.on('data', (chunk: Buffer) => {
+      this.#bytesReceived += chunk.length;
       this.#frames.push(...this.#decoder.push(chunk));
       this.#waiter?.();
     });
@@ -38,6 +40,11 @@ export class RawClient {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Bytes the broker has sent on this connection so far. */
+  get bytesReceived(): number {
+    return this.#bytesReceived;
   }
 
   /** Sends raw bytes (a whole frame, a partial one, garbage). */
