@@ -2,6 +2,7 @@
 // without locks; anything that waits (fsync, long-poll fetch, a rebalance) does so through promises.
 import type { Logger } from 'pino';
 import type { BrokerConfig } from './config.ts';
+import type { GroupCoordinator } from './groups/coordinator.ts';
 import type { OffsetStore } from './groups/offset-store.ts';
 import type { BrokerFaults } from './faults.ts';
 import type { HandlerRegistry } from './handlers/handler.ts';
@@ -22,6 +23,8 @@ export interface BrokerContext {
   readonly topics: TopicManager;
   /** Committed offsets and group metadata, durable (groups/offset-store.ts). */
   readonly offsets: OffsetStore;
+  /** The classic consumer-group coordinator (groups/coordinator.ts). */
+  readonly groups: GroupCoordinator;
   /** Idempotent producers: sequence windows per partition and the producer id allocator. */
   readonly producers: Producers;
   /** Test-only fault hooks (faults.ts); empty unless startBroker was given some. */

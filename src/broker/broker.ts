@@ -8,6 +8,7 @@ import { startAdminServer, type AdminServer } from './admin-server.ts';
 import type { BrokerContext } from './broker-context.ts';
 import { parseDurability, resolveBrokerConfig, type BrokerConfig, type BrokerConfigInput } from './config.ts';
 import type { BrokerFaults } from './faults.ts';
+import { GroupCoordinator } from './groups/coordinator.ts';
 import { OffsetStore } from './groups/offset-store.ts';
 import { HandlerRegistry } from './handlers/handler.ts';
 import { allHandlers } from './handlers/index.ts';
@@ -75,6 +76,16 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   const orphaned = await offsets.retainTopics((name) => topicNames.has(name));
   if (orphaned.length > 0)
     logger.info({ topics: orphaned }, 'dropped the committed offsets of deleted topics');
+  const groups = GroupCoordinator.open({
+    store: offsets,
+    settings: {
+      initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
+      minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
+      maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
+    },
+    logger: logger.child({ component: 'groups' }),
+    partitionExists: (topic, partition) => topics?.partition(topic, partition) !== undefined,
+  });
   const producers = await Producers.open({
     fs,
     dataDir,
@@ -99,6 +110,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
       context: () => context!,
     });
   } catch (err) {
+    groups.close();
     await topics.close();
     await offsets.close();
     await producers.close();
@@ -116,6 +128,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     metrics,
     topics,
     offsets,
+    groups,
     producers,
     faults,
     shutdown: shutdown.signal,
@@ -151,7 +164,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
       closing ??= (async () => {
         clearInterval(retention);
         shutdown.abort();
+        groups.close(); // answers parked JoinGroup/SyncGroup requests, so the listener need not wait for them
         await listener.close(SHUTDOWN_GRACE_MS);
+        await groups.flush();
         await admin?.close();
         await offsets.close(); // no request can change it any more
         await ctx.topics.close();

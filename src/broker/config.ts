@@ -67,8 +67,22 @@ export const brokerConfigSchema = z
       .int()
       .min(1)
       .default(24 * 3600 * 1000),
+    /** A new group waits this long for more members before its first generation (group.initial.rebalance.delay.ms). */
+    groupInitialRebalanceDelayMs: z.number().int().min(0).max(300_000).default(100),
+    /** JoinGroup session timeouts outside these bounds get INVALID_SESSION_TIMEOUT (Kafka's defaults). */
+    groupMinSessionTimeoutMs: z.number().int().min(1).default(6000),
+    groupMaxSessionTimeoutMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 31 - 1)
+      .default(30 * 60 * 1000),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.groupMinSessionTimeoutMs <= c.groupMaxSessionTimeoutMs, {
+    message: 'groupMinSessionTimeoutMs must not exceed groupMaxSessionTimeoutMs',
+    path: ['groupMinSessionTimeoutMs'],
+  });
 
 export type BrokerConfig = z.output<typeof brokerConfigSchema>;
 export type BrokerConfigInput = z.input<typeof brokerConfigSchema>;
