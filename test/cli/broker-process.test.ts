@@ -88,7 +88,9 @@ test('SIGTERM: a parked fetch is answered, the process exits 0, and an acknowled
   );
   assert.equal((await poller.receive(ApiVersionsApi, 0, 1)).errorCode, 0);
   const polled = poller.receive(FetchApi, FETCH_VERSION, 2);
+  const signalledAt = Date.now();
   const exit = await broker.stop();
+  t.diagnostic(`exited ${Date.now() - signalledAt} ms after SIGTERM`);
   assert.deepEqual(exit, { code: 0, signal: null }, broker.stderr());
   const answer = await polled;
   assert.equal(answer.responses[0].partitions[0].errorCode, 0);
