@@ -70,6 +70,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     durability: parseDurability(config.durability),
     logger: logger.child({ component: 'offset-store' }),
     compactAfterBytes: config.offsetsCompactAfterBytes,
+  }).catch(async (err: unknown) => {
+    await topics?.close(); // a damaged store stops the start: leave no log open behind
+    throw err;
   });
   // Offsets of topics whose DeleteTopics crashed before it could drop them (20-delete-topics.ts).
   const topicNames = new Set(topics.list().map((t) => t.name));

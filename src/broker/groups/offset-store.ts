@@ -491,10 +491,20 @@ export class OffsetStore {
       this.#compactionFailed(err);
       return;
     }
-    // The new file is the store from here on, whatever happens next.
+    // The new file is the store from here on, whatever happens next. It is reopened by its new name rather
+    // than written through the handle opened as .tmp: the same file on a real disk, but the fs seam (and the
+    // fault fs behind it in tests) knows files by the path they were opened with.
     const before = this.#size;
+    await file.close().catch(() => undefined);
+    let reopened: LogFile;
+    try {
+      reopened = await this.#fs.open(this.path, 'readWrite');
+    } catch (err) {
+      this.#fail(err, 'reopening the file after a compaction');
+      return;
+    }
     const old = this.#file;
-    this.#file = file;
+    this.#file = reopened;
     this.#size = size + c.tailBytes;
     this.#dirty = false;
     await old.close().catch(() => undefined);
