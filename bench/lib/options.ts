@@ -89,7 +89,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     recordBytes: count(values['record-bytes'], 'record-bytes', 1),
     partitions: count(values.partitions, 'partitions', 1),
     warmupSeconds: seconds(values['warmup-seconds'], 'warmup-seconds'),
-    produceSeconds: seconds(values['produce-seconds'], 'produce-seconds'),
+    produceSeconds: seconds(values['produce-seconds'], 'produce-seconds', true),
     consumeRecords: count(values['consume-records'], 'consume-records', 0),
     consumePartitions: count(values['consume-partitions'], 'consume-partitions', 1),
     preloadRecordsPerSend: count(values['preload-records-per-send'], 'preload-records-per-send', 1),
@@ -112,8 +112,10 @@ function count(text: string, flag: string, min: number): number {
   return value;
 }
 
-function seconds(text: string, flag: string): number {
+function seconds(text: string, flag: string, positive = false): number {
   const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`--${flag}: expected seconds ≥ 0, got "${text}"`);
+  if (!Number.isFinite(value) || value < 0 || (positive && value === 0)) {
+    throw new Error(`--${flag}: expected seconds ${positive ? '> 0' : '≥ 0'}, got "${text}"`);
+  }
   return value;
 }

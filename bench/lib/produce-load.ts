@@ -98,7 +98,8 @@ export async function runProduceLoad(options: ProduceLoadOptions): Promise<Produ
         );
       }),
     );
-    const durationMs = lastCompletion - measureFrom;
+    // Nothing counted (every send straddled the window) leaves no duration to divide by.
+    const durationMs = records > 0 ? lastCompletion - measureFrom : Number.NaN;
     const bytes = records * options.recordBytes;
     return {
       records,
