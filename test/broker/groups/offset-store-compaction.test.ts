@@ -181,3 +181,23 @@ test('closing during a compaction abandons it: no temporary file, nothing lost',
   t.after(() => again.close());
   assert.deepEqual(dump(again), acked);
 });
+
+test('a failed directory fsync after the rename marks the store failed; the next commit heals it, nothing rejected', async (t) => {
+  const dir = await tempDir(t);
+  const ffs = new FaultFs();
+  const { logger, lines } = captureLogger();
+  const store = await openStore(dir, ffs, { compactAfterBytes: THRESHOLD, logger });
+  const fault = ffs.inject({ op: 'syncDir', path: '__consumer_offsets' });
+  await churn(store, () => fault.failed === 1 && !store.stats.failed, 'the failed install and its heal');
+  assert.ok(
+    lines.some(
+      (l) => l.level === 'error' && /finishing a compaction after its rename failed/.test(l.msg ?? ''),
+    ),
+  );
+  assert.ok(lines.some((l) => l.msg === 'offset store compacted' && l.obj.healed === true));
+  const acked = dump(store);
+  await ffs.crash();
+  const again = await openStore(dir);
+  t.after(() => again.close());
+  assert.deepEqual(dump(again), acked);
+});

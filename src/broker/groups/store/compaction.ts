@@ -1,6 +1,8 @@
-// Writing a compacted offset store file: a fresh header, then the entries that rebuild a snapshot of the
-// live state, written in chunks (so the event loop, and the commits it serves, are never held up for long)
-// and fsynced. The caller appends what was acknowledged since the snapshot and renames it into place.
+// The file work of compacting the offset store: writing a fresh header and the entries that rebuild a
+// snapshot of the live state, in chunks (so the event loop, and the commits it serves, are never held up
+// for long), fsynced; then installing it with what was acknowledged since the snapshot. When each step runs,
+// and what the store does when one fails, is the writer's business (writer.ts).
+import { dirname } from 'node:path';
 import type { LogFile, LogFs } from '../../log/fs.ts';
 import { encodeEntry, encodeHeader } from './entries.ts';
 import type { OffsetState } from './state.ts';
@@ -65,4 +67,48 @@ export async function writeCompactedFile(
 export async function discardFile(fs: LogFs, file: LogFile): Promise<void> {
   await file.close().catch(() => undefined);
   await fs.unlink(file.path).catch(() => undefined);
+}
+
+/** installCompactedFile failed before the rename (the old file is still the store) or after it. */
+export class InstallError extends Error {
+  readonly renamed: boolean;
+
+  constructor(renamed: boolean, cause: unknown) {
+    super(`${renamed ? 'after' : 'before'} the rename: ${(cause as Error).message}`, { cause });
+    this.name = 'InstallError';
+    this.renamed = renamed;
+  }
+}
+
+/**
+ * Makes a prepared file the store: appends `tail` (what was acknowledged since its snapshot), fsyncs it,
+ * renames it over `path`, reopens it by that name and fsyncs the directory. Returns the reopened file.
+ * Reopened rather than kept: the same file on a real disk, but the fs seam (and the fault fs behind it in
+ * tests) knows a file by the path it was opened with. The caller must not write `path` meanwhile.
+ */
+export async function installCompactedFile(
+  fs: LogFs,
+  prepared: PreparedFile,
+  tail: readonly Buffer[],
+  path: string,
+): Promise<LogFile> {
+  const { file, size } = prepared;
+  try {
+    if (tail.length > 0) await file.write(tail, size);
+    await file.sync();
+    await fs.rename(file.path, path);
+  } catch (err) {
+    await discardFile(fs, file);
+    throw new InstallError(false, err);
+  }
+  await file.close().catch(() => undefined);
+  let reopened: LogFile | undefined;
+  try {
+    reopened = await fs.open(path, 'readWrite');
+    await fs.syncDir(dirname(path));
+    return reopened;
+  } catch (err) {
+    await reopened?.close().catch(() => undefined);
+    throw new InstallError(true, err);
+  }
 }

@@ -98,3 +98,10 @@ export function freezeGroup(group: StoredGroup): StoredGroup {
   Object.freeze(group.members);
   return Object.freeze(group);
 }
+
+/** `value` when it is an object, else a TypeError naming `where[index]`. */
+export function objectAt<T>(where: string, value: T, index: number): T {
+  if (typeof value !== 'object' || value === null)
+    throw new TypeError(`${where}[${index}] must be an object`);
+  return value;
+}
