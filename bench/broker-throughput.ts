@@ -21,7 +21,7 @@ function settingsLine(o: BenchOptions): string {
     `${o.recordsPerSend} × ${o.recordBytes} B records per send`,
     'acks=all, compression none, idempotence off',
     `produce topic ${o.partitions} partition(s), warm-up ${o.warmupSeconds} s + ${o.produceSeconds} s`,
-    `catch-up ${o.consumeRecords} records in ${o.consumePartitions} partition(s), preloaded ${o.preloadRecordsPerSend} per send`,
+    `catch-up ${o.consumeRecords} records in ${o.consumePartitions} partition(s), preloaded ${o.preloadRecordsPerSend} per send, read by ${o.consumer === 'stream' ? 'Consumer.consume() in a consumer group' : 'group-less Consumer.fetch()'}`,
     `fetch maxBytes ${o.fetchMaxBytes}, partitionMaxBytes ${o.partitionMaxBytes}`,
   ].join('; ');
 }

@@ -7,6 +7,7 @@ import { countersDelta, readBrokerCounters, type BrokerCounters } from './broker
 import { startBrokerChild, repoRoot } from './broker-child.ts';
 import { hotFunctions, newestProfile, type HotFunction } from './cpu-profile.ts';
 import { runConsumeCatchup, type ConsumeCatchupResult } from './consume-catchup.ts';
+import { runStreamConsume } from './consume-stream.ts';
 import type { BenchOptions } from './options.ts';
 import { ACKS_ALL, runProduceLoad, type ProduceLoadResult } from './produce-load.ts';
 import { machineLoadSince, readMachine, type MachineLoad } from './machine-load.ts';
@@ -114,8 +115,9 @@ export async function runMode(mode: string, options: BenchOptions, root: string)
           label: `${label}-preload`,
         }),
       );
+      const consumeWith = options.consumer === 'stream' ? runStreamConsume : runConsumeCatchup;
       consume = await phase('consume', () =>
-        runConsumeCatchup({
+        consumeWith({
           bootstrap: broker.bootstrap,
           topic: CATCHUP_TOPIC,
           expectedRecords: options.consumeRecords,

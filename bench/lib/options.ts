@@ -14,6 +14,7 @@ export interface BenchOptions {
   produceSeconds: number;
   consumeRecords: number;
   consumePartitions: number;
+  consumer: 'stream' | 'fetch';
   preloadRecordsPerSend: number;
   partitionMaxBytes: number;
   fetchMaxBytes: number;
@@ -40,6 +41,8 @@ in each durability mode, side by side; plus the disk's own write+fdatasync laten
   --produce-seconds <s>           measured produce time per mode (default 20)
   --consume-records <n>           records preloaded, then consumed from the beginning; 0 skips (default 1000000)
   --consume-partitions <n>        partitions of the catch-up topic (default 1)
+  --consumer <stream|fetch>       stream: Consumer.consume() in a fresh consumer group (default); fetch: the
+                                  Consumer's group-less fetch() with offsets kept by the benchmark
   --preload-records-per-send <n>  records per send() while preloading (default 64)
   --partition-max-bytes <n>       fetch partitionMaxBytes (default 1048576)
   --fetch-max-bytes <n>           fetch maxBytes (default 52428800)
@@ -66,6 +69,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       'produce-seconds': { type: 'string', default: '20' },
       'consume-records': { type: 'string', default: '1000000' },
       'consume-partitions': { type: 'string', default: '1' },
+      consumer: { type: 'string', default: 'stream' },
       'preload-records-per-send': { type: 'string', default: '64' },
       'partition-max-bytes': { type: 'string', default: String(1024 * 1024) },
       'fetch-max-bytes': { type: 'string', default: String(50 * 1024 * 1024) },
@@ -81,8 +85,12 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
   for (const mode of modes) {
     if (!/^(fsync|none|interval:[1-9][0-9]*)$/.test(mode)) throw new Error(`--modes: unknown mode "${mode}"`);
   }
+  if (values.consumer !== 'stream' && values.consumer !== 'fetch') {
+    throw new Error(`--consumer: expected "stream" or "fetch", got "${values.consumer}"`);
+  }
   return {
     modes,
+    consumer: values.consumer,
     producers: count(values.producers, 'producers', 1),
     window: count(values.window, 'window', 1),
     recordsPerSend: count(values['records-per-send'], 'records-per-send', 1),
