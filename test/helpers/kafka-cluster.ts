@@ -15,7 +15,10 @@ export type { KafkaBroker, KafkaCluster } from '../../scripts/kafka/cluster.ts';
 
 export interface TestKafkaOptions extends Partial<KafkaClusterOptions> {
   brokers: 1 | 3;
-  /** When given, the cluster is stopped when this test (or suite) ends. */
+  /**
+   * When given, the cluster is stopped when this test ends. node:test runs `after` hooks first in, first
+   * out, so this one runs before those of clients made later: close such clients first, or stop yourself.
+   */
   t?: TestContext;
 }
 

@@ -32,7 +32,14 @@ test(
   { skip: onKafka ? false : 'needs Apache Kafka: run `npm run test:kafka`', timeout: 15 * 60_000 },
   async (t) => {
     const started = performance.now();
-    const cluster = await startKafkaCluster({ brokers: 3, t });
+    // Clean up last in, first out: the clients leave while the brokers are still there to answer them
+    // (node:test runs `after` hooks first in, first out).
+    const cleanups: (() => Promise<void>)[] = [];
+    t.after(async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    });
+    const cluster = await startKafkaCluster({ brokers: 3 });
+    cleanups.push(() => cluster.stop());
     const seconds = (from: number) => ((performance.now() - from) / 1000).toFixed(1);
     t.diagnostic(`3-node Kafka ${cluster.version} serving after ${seconds(started)} s`);
 
@@ -54,7 +61,7 @@ test(
     const topic = 'failover';
     const admin = kafka.admin();
     await admin.connect();
-    t.after(() => admin.disconnect());
+    cleanups.push(() => admin.disconnect());
     await admin.createTopics({
       topics: [
         {
@@ -75,7 +82,7 @@ test(
     const redelivered: string[] = [];
     const consumer = kafka.consumer({ groupId: 'failover-readers', maxWaitTimeInMs: 200 });
     await consumer.connect();
-    t.after(() => consumer.disconnect());
+    cleanups.push(() => consumer.disconnect());
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
@@ -95,7 +102,7 @@ test(
       allowAutoTopicCreation: false,
     });
     await producer.connect();
-    t.after(() => producer.disconnect());
+    cleanups.push(() => producer.disconnect());
     const acked: Acked[] = [];
     const failedSends: string[] = [];
     let sequence = 0;
