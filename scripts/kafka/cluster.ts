@@ -17,7 +17,7 @@ import {
   type NodeAddress,
 } from './config.ts';
 import { ensureKafka, run, type KafkaDistribution } from './distribution.ts';
-import { requestMetadata } from './metadata.ts';
+import { requestMetadata } from './request.ts';
 import { NodeProcess, tail, type NodeExit } from './node-process.ts';
 
 export interface KafkaClusterOptions {

@@ -12,7 +12,7 @@ import { startBroker } from '../../src/broker/broker.ts';
 import { ZERO_UUID } from '../../src/protocol/codec-runtime.ts';
 import { errorName } from '../../src/protocol/error-codes.ts';
 import { CreateTopicsApi, DeleteTopicsApi } from '../../src/protocol/messages/index.ts';
-import { requestMetadata } from '../../scripts/kafka/metadata.ts';
+import { partitionsLed, requestMetadata } from '../../scripts/kafka/request.ts';
 import { tempDir } from './broker.ts';
 import { firstAddress, startKafkaCluster } from './kafka-cluster.ts';
 import { RawClient } from './raw-client.ts';
@@ -101,19 +101,18 @@ function target(kind: TargetKind, bootstrap: string, created: string[], close: (
         }
       });
       created.push(name);
-      // Kafka's brokers learn of a new topic from the metadata log a moment after the controller made it.
+      // Kafka's brokers list a new topic, and then take up its leadership, a moment after the controller
+      // made it.
       const { host, port } = firstAddress(bootstrap);
       await waitFor(
         async () => {
           const md = await requestMetadata(host, port, [name]).catch(() => undefined);
-          const topic = md?.topics[0];
-          return (
-            topic?.errorCode === 0 &&
-            topic.partitions.length === partitions &&
-            topic.partitions.every((p) => p.leaderId >= 0)
-          );
+          return md?.topics[0]?.partitions.length === partitions && (await partitionsLed(host, port, [name]));
         },
-        { what: `topic ${name} to have a leader for each of its ${partitions} partitions`, everyMs: 50 },
+        {
+          what: `topic ${name} to have a serving leader for each of its ${partitions} partitions`,
+          everyMs: 50,
+        },
       );
     },
     stop() {

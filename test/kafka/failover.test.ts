@@ -117,6 +117,7 @@ test(
             acks: -1,
             messages: values.map((value) => ({ partition, value })),
           });
+          if (result.baseOffset === undefined) throw new Error(`no base offset in ${JSON.stringify(result)}`);
           const base = BigInt(result.baseOffset);
           values.forEach((value, i) => acked.push({ partition, offset: base + BigInt(i), value }));
         } catch (err) {
