@@ -7,7 +7,7 @@ import {
   type KafkaCluster,
   type KafkaClusterOptions,
 } from '../../scripts/kafka/cluster.ts';
-import { requestMetadata } from '../../scripts/kafka/metadata.ts';
+import { requestMetadata } from '../../scripts/kafka/request.ts';
 import type { MetadataResponse } from '../../src/protocol/messages/index.ts';
 import { waitFor } from './wait-for.ts';
 
