@@ -20,12 +20,12 @@ export async function readBrokerCounters(adminPort: number): Promise<BrokerCount
   return {
     fsyncs: sumOf(text, 'sluice_broker_fsync_seconds_count'),
     fsyncSeconds: sumOf(text, 'sluice_broker_fsync_seconds_sum'),
-    cpuSeconds: sumOf(text, 'sluice_broker_process_process_cpu_seconds_total'),
+    cpuSeconds: sumOf(text, 'sluice_broker_process_cpu_seconds_total'),
     produceRequests: sumOf(text, 'sluice_broker_requests_total', 'api="Produce"'),
     fetchRequests: sumOf(text, 'sluice_broker_requests_total', 'api="Fetch"'),
-    heapTotalBytes: sumOf(text, 'sluice_broker_process_nodejs_heap_size_total_bytes'),
-    heapUsedBytes: sumOf(text, 'sluice_broker_process_nodejs_heap_size_used_bytes'),
-    externalBytes: sumOf(text, 'sluice_broker_process_nodejs_external_memory_bytes'),
+    heapTotalBytes: sumOf(text, 'sluice_broker_nodejs_heap_size_total_bytes'),
+    heapUsedBytes: sumOf(text, 'sluice_broker_nodejs_heap_size_used_bytes'),
+    externalBytes: sumOf(text, 'sluice_broker_nodejs_external_memory_bytes'),
   };
 }
 

@@ -19,7 +19,7 @@ export class BrokerMetrics {
 
   constructor(partitionSizes: () => Iterable<PartitionSize>) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'sluice_broker_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'sluice_broker_' });
     this.requests = new Counter({
       name: 'sluice_broker_requests_total',
       help: 'Requests handled, by API and by the first non-zero error code in the response (NONE if none).',

@@ -128,7 +128,7 @@ test('--admin-port 0 prints the admin endpoint, which serves /healthz and /metri
   assert.match(text, /^# TYPE sluice_broker_requests_total counter$/m);
   assert.match(text, /^sluice_broker_requests_total\{api="ApiVersions",error="NONE"\} 1$/m, text);
   // prom-client's default metrics under the broker's prefix (hence the doubled "process_").
-  assert.match(text, /^sluice_broker_process_process_resident_memory_bytes \d+/m);
+  assert.match(text, /^sluice_broker_process_resident_memory_bytes \d+/m);
   assert.equal((await fetch(`${base}/nothing-here`)).status, 404);
   assert.deepEqual(await broker.stop(), { code: 0, signal: null });
 });
