@@ -15,7 +15,8 @@ import { Admin } from '@platformatic/kafka';
 import { startKafkaCluster } from '../scripts/kafka/cluster.ts';
 import type { KafkaSettings } from '../scripts/kafka/config.ts';
 import { partitionsLed, requestMetadata } from '../scripts/kafka/request.ts';
-import { startBrokerChild } from './lib/broker-child.ts';
+import { repoRoot, startBrokerChild } from './lib/broker-child.ts';
+import { hotFunctions, newestProfile } from './lib/cpu-profile.ts';
 import { runConsumeCatchup } from './lib/consume-catchup.ts';
 import { ACKS_ALL, runProduceLoad } from './lib/produce-load.ts';
 import { readMemory } from './lib/rss-sampler.ts';
@@ -32,6 +33,8 @@ interface Options {
   produceSeconds: number;
   consumeRecords: number;
   json: string | undefined;
+  /** Where the embedded broker's V8 CPU profiles go (their top self-time functions are printed). */
+  cpuProf: string | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -46,6 +49,7 @@ function parseOptions(argv: string[]): Options {
       'produce-seconds': { type: 'string', default: '20' },
       'consume-records': { type: 'string', default: '1000000' },
       json: { type: 'string' },
+      'cpu-prof': { type: 'string' },
     },
   });
   const whole = (flag: string, text: string, min: number): number => {
@@ -62,6 +66,7 @@ function parseOptions(argv: string[]): Options {
     produceSeconds: whole('produce-seconds', values['produce-seconds'], 1),
     consumeRecords: whole('consume-records', values['consume-records'], 1),
     json: values.json,
+    cpuProf: values['cpu-prof'],
   };
 }
 
@@ -86,9 +91,9 @@ async function servedMetadata(bootstrap: string): Promise<void> {
   }
 }
 
-async function embedded(durability: string, dataDir: string): Promise<Subject> {
+async function embedded(durability: string, dataDir: string, cpuProfileDir?: string): Promise<Subject> {
   const start = () =>
-    startBrokerChild({ dataDir, durability, partitions: 1, label: `embedded-${durability}` });
+    startBrokerChild({ dataDir, durability, partitions: 1, label: `embedded-${durability}`, cpuProfileDir });
   let child = await start();
   return {
     get bootstrap() {
@@ -203,7 +208,9 @@ async function main(argv: string[]): Promise<void> {
     for (const pairing of pairings) {
       const dataDir = join(root, pairing.embedded);
       await mkdir(dataDir);
-      const mine = await embedded(pairing.embedded, dataDir);
+      const profileDir = options.cpuProf ? join(options.cpuProf, pairing.embedded) : undefined;
+      if (profileDir) await mkdir(profileDir, { recursive: true });
+      const mine = await embedded(pairing.embedded, dataDir, profileDir);
       const embeddedFigures = await measure(mine, options, `embedded-${pairing.embedded}`).finally(() =>
         mine.stop(),
       );
@@ -213,7 +220,9 @@ async function main(argv: string[]): Promise<void> {
         options,
         `kafka-${pairing.flushPerWrite ? 'flush' : 'default'}`,
       ).finally(() => theirs.stop());
-      results.push({ ...pairing, embeddedFigures, kafkaFigures });
+      const profile = profileDir ? await newestProfile(profileDir) : undefined;
+      const hot = profile ? await hotFunctions(profile, repoRoot, 12) : undefined;
+      results.push({ ...pairing, embeddedFigures, kafkaFigures, embeddedHotFunctions: hot });
     }
   } finally {
     await rm(root, { recursive: true, force: true });

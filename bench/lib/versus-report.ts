@@ -2,6 +2,7 @@
 // Kafka, their ratio (embedded / Kafka) and the target the issue sets for that ratio.
 import { cpus } from 'node:os';
 import { KAFKA_VERSION } from '../../scripts/kafka/distribution.ts';
+import type { HotFunction } from './cpu-profile.ts';
 
 export interface Figures {
   /** Restart on existing data: spawn to the first served Metadata. */
@@ -20,6 +21,8 @@ export interface PairingResult {
   flushPerWrite: boolean;
   embeddedFigures: Figures;
   kafkaFigures: Figures;
+  /** With --cpu-prof: the embedded broker's top self-time functions over its measured run. */
+  embeddedHotFunctions?: readonly HotFunction[];
 }
 
 interface Row {
@@ -93,6 +96,14 @@ export function renderComparison(
         `  ${row.label.padEnd(28)}${pad(row.format(mine), 12)}${pad(row.format(theirs), 12)}` +
           `${pad(Number.isFinite(ratio) ? `${ratio.toFixed(2)}×` : 'n/a', 9)}  ${verdict}`,
       );
+    }
+    if (r.embeddedHotFunctions) {
+      lines.push(`  embedded broker (${r.embedded}), CPU self time by function over its run:`);
+      for (const f of r.embeddedHotFunctions) {
+        lines.push(
+          `    ${(f.share * 100).toFixed(1).padStart(5)} %  ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.name}`,
+        );
+      }
     }
     lines.push('');
   }

@@ -1,10 +1,11 @@
-// Reading a partition back over the wire with Sluice's own codec (Fetch v11, which both targets serve),
-// so a test sees exactly what the broker stored, whichever client wrote it.
+// Reading a partition back over the wire with Sluice's own codec (Fetch v11 to the partition's leader, which
+// both targets serve), so a test sees exactly what the broker stored, whichever client wrote it.
 import { ZERO_UUID } from '../../src/protocol/codec-runtime.ts';
 import { decodeRecords, splitBatches } from '../../src/protocol/record-batch.ts';
 import { FetchApi } from '../../src/protocol/messages/index.ts';
 import { firstAddress } from '../helpers/kafka-cluster.ts';
 import { RawClient } from '../helpers/raw-client.ts';
+import { requestMetadata } from '../../scripts/kafka/request.ts';
 
 export interface StoredRecord {
   offset: bigint;
@@ -14,15 +15,19 @@ export interface StoredRecord {
   headers: string[];
 }
 
-/** Every record of one partition from `fromOffset` on, as the (single) broker at `bootstrap` returns it. */
+/** Every record of one partition from `fromOffset` on, as the partition's leader returns it. */
 export async function readPartition(
   bootstrap: string,
   topic: string,
   partition = 0,
   fromOffset = 0n,
 ): Promise<StoredRecord[]> {
-  const { host, port } = firstAddress(bootstrap);
-  const client = await RawClient.connect(port, host);
+  const first = firstAddress(bootstrap);
+  const md = await requestMetadata(first.host, first.port, [topic]);
+  const leaderId = md.topics[0]?.partitions.find((p) => p.partitionIndex === partition)?.leaderId;
+  const leader = md.brokers.find((b) => b.nodeId === leaderId);
+  if (!leader) throw new Error(`no leader for ${topic}/${partition} in ${JSON.stringify(md.topics)}`);
+  const client = await RawClient.connect(leader.port, leader.host);
   try {
     const res = await client.request(FetchApi, 11, {
       replicaId: -1,
