@@ -155,7 +155,7 @@ export async function waitForBalance(
 
 /** Produces `count` records "<tag>-<partition>-<i>" to each partition; returns their values. */
 export async function produceTo(
-  broker: TestBroker,
+  broker: { readonly port: number },
   topic: string,
   partitions: number,
   count: number,
