@@ -63,6 +63,19 @@ export interface ChildConsumerOptions {
   clientId?: string;
 }
 
+/**
+ * Cleanups run last-registered-first, all before the broker's own after-hook when this is called before
+ * the broker is started (node:test runs after-hooks in registration order): clients leave their groups
+ * while the broker is still there, instead of retrying against a closed one.
+ */
+export function cleanupStack(t: TestContext): (cleanup: () => Promise<unknown>) => void {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  t.after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  });
+  return (cleanup) => cleanups.push(cleanup);
+}
+
 /** The consumer script (group-consumer-child.ts) in its own process. */
 export function childConsumer(t: TestContext, options: ChildConsumerOptions): ChildMember {
   const child = spawn(process.execPath, [CHILD, JSON.stringify(options)], {

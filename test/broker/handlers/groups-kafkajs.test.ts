@@ -3,13 +3,15 @@
 // nothing lost; manual commits surviving a SIGKILL of the broker; the admin calls against what the
 // coordinator holds.
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { AssignerProtocol, Kafka, logLevel, type Consumer } from 'kafkajs';
 import { startTestBroker } from '../../helpers/broker.ts';
 import { startBrokerProcess } from '../../helpers/broker-process.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { keptDataDir } from './admin-helpers.ts';
-import { childConsumer, childRecords, produceTo, waitForBalance } from './group-clients.ts';
+import { cleanupStack, childConsumer, childRecords, produceTo, waitForBalance } from './group-clients.ts';
+
+type Cleanup = ReturnType<typeof cleanupStack>;
 
 const SESSION = {
   sessionTimeout: 6000,
@@ -29,11 +31,11 @@ function kafka(bootstrap: string): Kafka {
 
 /**
  * A kafkajs consumer in this process, from the earliest offset; its records as "partition:offset:value".
- * Tests disconnect it themselves before the broker goes (after-hooks run in registration order, and the
- * broker's was registered first); the hook is for a test that failed half-way.
+ * Tests disconnect it themselves; the cleanup stack covers a test that failed half-way (and still runs
+ * before the broker closes).
  */
 async function member(
-  t: TestContext,
+  cleanup: Cleanup,
   client: Kafka,
   groupId: string,
   topic: string,
@@ -45,7 +47,7 @@ async function member(
   const consumer = client.consumer({ groupId, ...SESSION });
   const records: string[] = [];
   await consumer.connect();
-  t.after(() => consumer.disconnect());
+  cleanup(() => consumer.disconnect());
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
     autoCommit: options.autoCommit ?? true,
@@ -61,11 +63,12 @@ const valuesOf = (records: string[]): Set<string> =>
   new Set(records.map((r) => r.split(':').slice(2).join(':')));
 
 test('kafkajs: 3 consumers on 6 partitions get 2 each; one leaves, one is SIGKILLed; every record is consumed', async (t) => {
+  const cleanup = cleanupStack(t);
   const broker = await startTestBroker(t);
   await broker.context.topics.create('events', 6, {});
   const client = kafka(broker.bootstrap);
-  const a = await member(t, client, 'g1', 'events');
-  const b = await member(t, client, 'g1', 'events');
+  const a = await member(cleanup, client, 'g1', 'events');
+  const b = await member(cleanup, client, 'g1', 'events');
   const c = childConsumer(t, {
     client: 'kafkajs',
     bootstrap: broker.bootstrap,
@@ -99,6 +102,7 @@ test('kafkajs: 3 consumers on 6 partitions get 2 each; one leaves, one is SIGKIL
 });
 
 test('kafkajs: manual commits survive a SIGKILL of the broker; a restarted consumer resumes at the committed offset', async (t) => {
+  const cleanup = cleanupStack(t);
   const dataDir = await keptDataDir(t);
   let brokerProcess = await startBrokerProcess(t, { dataDir });
   let client = kafka(`127.0.0.1:${brokerProcess.port}`);
@@ -115,7 +119,7 @@ test('kafkajs: manual commits survive a SIGKILL of the broker; a restarted consu
   }
   await producer.disconnect();
   // Commit after each of the first 6 records of each partition, never after the others.
-  const first = await member(t, client, 'manual', 'events', {
+  const first = await member(cleanup, client, 'manual', 'events', {
     autoCommit: false,
     async onMessage(partition, offset, consumer) {
       const next = BigInt(offset) + 1n;
@@ -134,7 +138,7 @@ test('kafkajs: manual commits survive a SIGKILL of the broker; a restarted consu
   await brokerProcess.kill('SIGKILL');
   brokerProcess = await startBrokerProcess(t, { dataDir });
   client = kafka(`127.0.0.1:${brokerProcess.port}`);
-  const second = await member(t, client, 'manual', 'events', { autoCommit: false });
+  const second = await member(cleanup, client, 'manual', 'events', { autoCommit: false });
   await waitFor(() => second.records.length === 8, { what: 'the records after the committed offsets' });
   assert.deepEqual(second.records.map((r) => r.split(':').slice(0, 2).join(':')).sort(), [
     '0:6',
@@ -150,14 +154,15 @@ test('kafkajs: manual commits survive a SIGKILL of the broker; a restarted consu
 });
 
 test('kafkajs admin: describeGroups, listGroups, fetchOffsets, setOffsets, resetOffsets and deleteGroups agree with the coordinator', async (t) => {
+  const cleanup = cleanupStack(t);
   const broker = await startTestBroker(t);
   const client = kafka(broker.bootstrap);
   const admin = client.admin();
   await admin.connect();
-  t.after(() => admin.disconnect());
+  cleanup(() => admin.disconnect());
   await admin.createTopics({ topics: [{ topic: 'events', numPartitions: 2 }] });
   await produceTo(broker, 'events', 2, 5, 'r');
-  const { consumer, records } = await member(t, client, 'admin-g', 'events');
+  const { consumer, records } = await member(cleanup, client, 'admin-g', 'events');
   await waitFor(() => records.length === 10, { what: 'the consumer reading both partitions' });
   const offsets = async () =>
     (await admin.fetchOffsets({ groupId: 'admin-g', topics: ['events'] }))[0].partitions

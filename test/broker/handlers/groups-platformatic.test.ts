@@ -3,13 +3,15 @@
 // ListGroups v5): a balanced group of three, one leaving cleanly and one SIGKILLed with nothing lost;
 // manual commits surviving a SIGKILL of the broker; the Admin group calls against what the coordinator holds.
 import assert from 'node:assert/strict';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { Admin, Consumer, MessagesStreamModes, stringDeserializers } from '@platformatic/kafka';
 import { startTestBroker } from '../../helpers/broker.ts';
 import { startBrokerProcess } from '../../helpers/broker-process.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { keptDataDir } from './admin-helpers.ts';
-import { childConsumer, childRecords, produceTo, waitForBalance } from './group-clients.ts';
+import { cleanupStack, childConsumer, childRecords, produceTo, waitForBalance } from './group-clients.ts';
+
+type Cleanup = ReturnType<typeof cleanupStack>;
 
 const SESSION = { sessionTimeout: 6000, heartbeatInterval: 500, rebalanceTimeout: 10_000 };
 
@@ -22,10 +24,10 @@ interface Member {
 
 /**
  * A platformatic consumer in this process, from the committed offset (else the earliest). Tests close it
- * themselves before the broker goes (after-hooks run in registration order); the hook covers failures.
+ * themselves; the cleanup stack covers a test that failed half-way (still before the broker goes).
  */
 async function member(
-  t: TestContext,
+  cleanup: Cleanup,
   bootstrap: string,
   groupId: string,
   topic: string,
@@ -59,24 +61,25 @@ async function member(
     await stream.close();
     await consumer.close();
   };
-  t.after(close);
+  cleanup(close);
   return { consumer, records, close };
 }
 
 const valuesOf = (records: string[]): Set<string> =>
   new Set(records.map((r) => r.split(':').slice(2).join(':')));
 
-function admin(t: TestContext, bootstrap: string): Admin {
+function admin(cleanup: Cleanup, bootstrap: string): Admin {
   const client = new Admin({ clientId: 'groups-admin', bootstrapBrokers: [bootstrap], retries: 5 });
-  t.after(() => client.close());
+  cleanup(() => client.close());
   return client;
 }
 
 test('platformatic: 3 consumers on 6 partitions get 2 each; one leaves, one is SIGKILLed; every record is consumed', async (t) => {
+  const cleanup = cleanupStack(t);
   const broker = await startTestBroker(t);
   await broker.context.topics.create('events', 6, {});
-  const a = await member(t, broker.bootstrap, 'g1', 'events');
-  const b = await member(t, broker.bootstrap, 'g1', 'events');
+  const a = await member(cleanup, broker.bootstrap, 'g1', 'events');
+  const b = await member(cleanup, broker.bootstrap, 'g1', 'events');
   const c = childConsumer(t, {
     client: 'platformatic',
     bootstrap: broker.bootstrap,
@@ -110,10 +113,11 @@ test('platformatic: 3 consumers on 6 partitions get 2 each; one leaves, one is S
 });
 
 test('platformatic: manual commits survive a SIGKILL of the broker; a restarted consumer resumes at the committed offset', async (t) => {
+  const cleanup = cleanupStack(t);
   const dataDir = await keptDataDir(t);
   let brokerProcess = await startBrokerProcess(t, { dataDir });
   let bootstrap = `127.0.0.1:${brokerProcess.port}`;
-  const setup = admin(t, bootstrap);
+  const setup = admin(cleanup, bootstrap);
   await setup.createTopics({ topics: ['events'], partitions: 2, replicas: 1 });
   await setup.close();
   const client = await import('../../helpers/raw-client.ts').then((m) =>
@@ -129,9 +133,9 @@ test('platformatic: manual commits survive a SIGKILL of the broker; a restarted 
     );
   client.close();
 
-  const first = await member(t, bootstrap, 'manual', 'events', { autocommit: false, commitBelow: 6n });
+  const first = await member(cleanup, bootstrap, 'manual', 'events', { autocommit: false, commitBelow: 6n });
   await waitFor(() => first.records.length === 20, { what: 'all 20 records consumed' });
-  const offsets = admin(t, bootstrap);
+  const offsets = admin(cleanup, bootstrap);
   await waitFor(
     async () => {
       const [group] = await offsets.listConsumerGroupOffsets({ groups: ['manual'] });
@@ -148,7 +152,7 @@ test('platformatic: manual commits survive a SIGKILL of the broker; a restarted 
   await brokerProcess.kill('SIGKILL');
   brokerProcess = await startBrokerProcess(t, { dataDir });
   bootstrap = `127.0.0.1:${brokerProcess.port}`;
-  const second = await member(t, bootstrap, 'manual', 'events', { autocommit: false });
+  const second = await member(cleanup, bootstrap, 'manual', 'events', { autocommit: false });
   await waitFor(() => second.records.length === 8, { what: 'the records after the committed offsets' });
   assert.deepEqual(second.records.map((r) => r.split(':').slice(0, 2).join(':')).sort(), [
     '0:6',
@@ -164,11 +168,12 @@ test('platformatic: manual commits survive a SIGKILL of the broker; a restarted 
 });
 
 test('platformatic Admin: listGroups, describeGroups, removeMembers, list/alter/delete group offsets and deleteGroups', async (t) => {
+  const cleanup = cleanupStack(t);
   const broker = await startTestBroker(t);
-  const client = admin(t, broker.bootstrap);
+  const client = admin(cleanup, broker.bootstrap);
   await client.createTopics({ topics: ['events'], partitions: 2, replicas: 1 });
   await produceTo(broker, 'events', 2, 5, 'r');
-  const m = await member(t, broker.bootstrap, 'padmin', 'events');
+  const m = await member(cleanup, broker.bootstrap, 'padmin', 'events');
   await waitFor(() => m.records.length === 10, { what: 'the consumer reading both partitions' });
   const committed = async () => {
     const [group] = await client.listConsumerGroupOffsets({ groups: ['padmin'] });
