@@ -1,21 +1,17 @@
 // The group coordinator of this (single) broker: every classic group, restored from the offset store at
-// start, their persistence, and the group-level requests (describe, list, delete). Membership and
-// rebalances are in rebalance.ts; committed offsets in offsets.ts. All of it runs on the broker's event
-// loop, so no locks: a request that has to wait (a rebalance, an fsync) does so through a promise.
+// start, their persistence, and the group-level requests (describe, list, delete). Membership requests
+// are in membership.ts, the rebalance and its timers in rebalance.ts, committed offsets in offsets.ts. All
+// of it runs on the broker's event loop, so no locks: a request that has to wait (a rebalance, an fsync)
+// does so through a promise.
 import type { Logger } from 'pino';
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { Group, GROUP_STATES, type GroupState } from './group.ts';
 import { joinError, Member, syncError, type JoinResult, type SyncResult } from './member.ts';
-import { OffsetCommands, type PartitionExists } from './offsets.ts';
-import {
-  Rebalancer,
-  type GroupSettings,
-  type JoinRequest,
-  type MemberIdentity,
-  type SyncRequest,
-} from './rebalance.ts';
 import type { GroupStore } from './group-store.ts';
+import { Membership, type JoinRequest, type MemberIdentity, type SyncRequest } from './membership.ts';
+import { OffsetCommands, type PartitionExists } from './offsets.ts';
+import { Rebalancer, type GroupSettings } from './rebalance.ts';
 
 export type { GroupSettings, JoinRequest, SyncRequest, MemberIdentity };
 
@@ -59,6 +55,7 @@ export class GroupCoordinator {
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #rebalancer: Rebalancer;
+  readonly #membership: Membership;
   /** Group metadata writes per group id, one after another, in the order the changes happened. */
   readonly #persistChains = new Map<string, Promise<void>>();
   readonly offsets: OffsetCommands;
@@ -77,6 +74,7 @@ export class GroupCoordinator {
       maybeForget: (group) => this.#maybeForget(group),
       storeErrorCode: storeErrorCode,
     });
+    this.#membership = new Membership(this.#rebalancer);
     this.offsets = new OffsetCommands({
       store: this.#store,
       clock: this.#clock,
@@ -84,7 +82,7 @@ export class GroupCoordinator {
       lookup: (groupId) => this.#groups.get(groupId),
       create: (groupId) => this.#getOrCreate(groupId),
       validateCommit: (group, memberId, instanceId, generation) =>
-        this.#rebalancer.validateCommit(group, memberId, instanceId, generation),
+        this.#membership.validateCommit(group, memberId, instanceId, generation),
       storeErrorCode,
       closed: () => this.#closed,
     });
@@ -126,7 +124,7 @@ export class GroupCoordinator {
     if (stored.leaderId !== null && group.members.has(stored.leaderId)) group.leaderId = stored.leaderId;
     group.protocolName = stored.protocolName;
     group.restoreStable();
-    for (const member of group.members.values()) this.#rebalancer.startSession(group, member);
+    for (const member of group.members.values()) this.#rebalancer.touch(group, member);
     this.#logger.info(
       { group: groupId, generation: group.generationId, members: group.members.size },
       'restored consumer group',
@@ -149,7 +147,7 @@ export class GroupCoordinator {
       if (req.memberId !== '') return Promise.resolve(joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
       group = this.#getOrCreate(req.groupId);
     }
-    const answer = this.#rebalancer.join(group, req);
+    const answer = this.#membership.join(group, req);
     this.#maybeForget(group);
     return answer;
   }
@@ -159,7 +157,7 @@ export class GroupCoordinator {
     if (groupId === '') return Promise.resolve(syncError(ErrorCode.INVALID_GROUP_ID));
     const group = this.#groups.get(groupId);
     if (!group) return Promise.resolve(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
-    return this.#rebalancer.sync(group, req);
+    return this.#membership.sync(group, req);
   }
 
   heartbeat(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number): number {
@@ -167,7 +165,7 @@ export class GroupCoordinator {
     if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
     const group = this.#groups.get(groupId);
     if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
-    return this.#rebalancer.heartbeat(group, memberId, groupInstanceId, generationId);
+    return this.#membership.heartbeat(group, memberId, groupInstanceId, generationId);
   }
 
   /** A top-level error (then `members` is empty) or one code per identity, in order. */
@@ -178,7 +176,7 @@ export class GroupCoordinator {
     if (!group)
       return { errorCode: ErrorCode.NONE, members: identities.map(() => ErrorCode.UNKNOWN_MEMBER_ID) };
     if (group.is('Dead')) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
-    return { errorCode: ErrorCode.NONE, members: this.#rebalancer.leave(group, identities) };
+    return { errorCode: ErrorCode.NONE, members: this.#membership.leave(group, identities) };
   }
 
   describe(groupId: string): DescribedGroup {

@@ -51,10 +51,13 @@ export class Group {
   readonly joinTimer: Timer;
   /** Members that do not SyncGroup within the rebalance timeout after the join phase are removed. */
   readonly syncTimer: Timer;
-  /** While the initial delay runs: a member joined during it, so it is extended (up to the rebalance timeout). */
-  newMemberAdded = false;
-  /** Persistence writes of this group run one after another, in the order the state changed. */
-  persisted: Promise<void> = Promise.resolve();
+  /**
+   * While the initial delay of a new group runs: how much of the rebalance timeout is left to extend it by,
+   * and whether a member joined during the current stretch (which extends it). Undefined otherwise.
+   */
+  initialDelay: { remainingMs: number; newMemberAdded: boolean } | undefined;
+  /** The generation whose leader's assignments are being stored (SyncGroup answers wait for it). */
+  storingGeneration: number | undefined;
 
   constructor(groupId: string, clock: Clock) {
     this.groupId = groupId;
@@ -201,6 +204,7 @@ export class Group {
 
   /** Stops every timer of the group and of its members and pending members. */
   stopTimers(): void {
+    this.initialDelay = undefined;
     this.joinTimer.stop();
     this.syncTimer.stop();
     for (const member of this.members.values()) member.session.stop();

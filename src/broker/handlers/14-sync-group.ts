@@ -1,5 +1,5 @@
 // SyncGroup (key 14), versions 0-5: the leader brings the assignments, every member gets its own. A member
-// that syncs before the leader waits (parked) for the leader's; see groups/rebalance.ts. v5 names the
+// that syncs before the leader waits (parked) for the leader's; see groups/membership.ts. v5 names the
 // protocol type and name, which must be the group's (INCONSISTENT_GROUP_PROTOCOL otherwise).
 import { SyncGroupApi, type SyncGroupResponse } from '../../protocol/messages/index.ts';
 import { defineHandler } from './handler.ts';
