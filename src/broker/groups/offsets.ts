@@ -129,10 +129,7 @@ export class OffsetCommands {
    * The committed offsets of the partitions asked for (null = every committed one). A partition without one,
    * or an unknown group, is offset -1 with no error, as Kafka answers: consumers then apply their reset policy.
    */
-  fetch(
-    groupId: string,
-    topics: readonly TopicPartitions<number>[] | null,
-  ): TopicResults<FetchedOffset>[] {
+  fetch(groupId: string, topics: readonly TopicPartitions<number>[] | null): TopicResults<FetchedOffset>[] {
     const { store } = this.#env;
     const fetched = (partitionIndex: number, value: CommittedOffset | undefined): FetchedOffset => ({
       partitionIndex,
