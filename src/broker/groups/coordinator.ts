@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { ErrorCode } from '../../protocol/error-codes.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { Group, GROUP_STATES, type GroupState } from './group.ts';
+import { Group, type GroupState } from './group.ts';
 import { joinError, Member, syncError, type JoinResult, type SyncResult } from './member.ts';
 import type { GroupStore } from './group-store.ts';
 import { Membership, type JoinRequest, type MemberIdentity, type SyncRequest } from './membership.ts';
@@ -327,5 +327,3 @@ export function storeErrorCode(err: unknown): number {
   if (err instanceof Error && 'errorCode' in err && typeof err.errorCode === 'number') return err.errorCode;
   return ErrorCode.UNKNOWN_SERVER_ERROR;
 }
-
-export { GROUP_STATES };

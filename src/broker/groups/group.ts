@@ -9,14 +9,6 @@ import type { GroupProtocol, Member } from './member.ts';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 
-export const GROUP_STATES: readonly GroupState[] = [
-  'Empty',
-  'PreparingRebalance',
-  'CompletingRebalance',
-  'Stable',
-  'Dead',
-];
-
 /** Allowed moves (Kafka's classic group): a rebalance always goes Preparing → Completing → Stable. */
 const TRANSITIONS: Readonly<Record<GroupState, readonly GroupState[]>> = {
   Empty: ['PreparingRebalance', 'Dead'],
