@@ -13,6 +13,7 @@ import { OffsetStore } from './groups/offset-store.ts';
 import { HandlerRegistry } from './handlers/handler.ts';
 import { allHandlers } from './handlers/index.ts';
 import { NodeLogFs, type LogFs } from './log/index.ts';
+import { readJsonFile, writeJsonFile } from './log/small-files.ts';
 import { BrokerMetrics } from './metrics.ts';
 import { Producers } from './producers/producers.ts';
 import { Listener } from './server/listener.ts';
@@ -184,30 +185,12 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
 /** The cluster id is made once per data directory and kept, as Kafka keeps it in meta.properties. */
 async function loadOrCreateClusterId(fs: LogFs, dataDir: string): Promise<string> {
   const path = join(dataDir, 'cluster.json');
-  const stat = await fs.stat(path);
-  if (stat) {
-    const file = await fs.open(path, 'read');
-    const bytes = Buffer.alloc(stat.size);
-    try {
-      await file.read(bytes, 0);
-    } finally {
-      await file.close();
-    }
-    const parsed = JSON.parse(bytes.toString('utf8')) as { clusterId?: unknown };
-    if (typeof parsed.clusterId === 'string' && parsed.clusterId.length > 0) return parsed.clusterId;
+  const stored = (await readJsonFile(fs, path)) as { clusterId?: unknown } | undefined;
+  if (stored !== undefined) {
+    if (typeof stored.clusterId === 'string' && stored.clusterId.length > 0) return stored.clusterId;
     throw new Error(`${path} has no clusterId`);
   }
   const clusterId = Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
-  const tmp = `${path}.tmp`;
-  const file = await fs.open(tmp, 'create');
-  try {
-    await file.truncate(0);
-    await file.write([Buffer.from(JSON.stringify({ clusterId }) + '\n')], 0);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await fs.rename(tmp, path);
-  await fs.syncDir(dataDir);
+  await writeJsonFile(fs, path, { clusterId });
   return clusterId;
 }

@@ -4,41 +4,15 @@
 import { join } from 'node:path';
 import type { LogFs } from './fs.ts';
 import { UnsupportedLogFormatError } from './errors.ts';
+import { readSmallFile, writeFileAtomic } from './small-files.ts';
+
+export { TMP_SUFFIX } from './small-files.ts';
 
 export const LOG_START_OFFSET_FILE = 'log-start-offset';
 export const LOG_FORMAT_FILE = 'log-format';
-export const TMP_SUFFIX = '.tmp';
 
 /** The on-disk format this code writes and the newest it reads. See docs/storage.md. */
 export const LOG_FORMAT_VERSION = 1;
-
-export async function writeFileAtomic(fs: LogFs, dir: string, name: string, data: Uint8Array): Promise<void> {
-  const tmp = join(dir, name + TMP_SUFFIX);
-  const file = await fs.open(tmp, 'create');
-  try {
-    await file.truncate(0);
-    await file.write([data], 0);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await fs.rename(tmp, join(dir, name));
-  await fs.syncDir(dir);
-}
-
-/** The whole contents of a small file, or undefined if it does not exist. */
-export async function readSmallFile(fs: LogFs, path: string): Promise<Buffer | undefined> {
-  const st = await fs.stat(path);
-  if (!st) return undefined;
-  const file = await fs.open(path, 'read');
-  try {
-    const buf = Buffer.allocUnsafe(st.size);
-    const n = await file.read(buf, 0);
-    return buf.subarray(0, n);
-  } finally {
-    await file.close();
-  }
-}
 
 // log-start-offset: "1\n<offset>\n" — a version line, then the offset in decimal.
 export async function readLogStartOffset(fs: LogFs, dir: string): Promise<bigint | undefined> {
@@ -51,7 +25,7 @@ export async function readLogStartOffset(fs: LogFs, dir: string): Promise<bigint
 }
 
 export function writeLogStartOffset(fs: LogFs, dir: string, offset: bigint): Promise<void> {
-  return writeFileAtomic(fs, dir, LOG_START_OFFSET_FILE, Buffer.from(`1\n${offset}\n`, 'latin1'));
+  return writeFileAtomic(fs, join(dir, LOG_START_OFFSET_FILE), [Buffer.from(`1\n${offset}\n`, 'latin1')]);
 }
 
 // log-format: "sluice-log-format <version>\n".
@@ -62,7 +36,7 @@ export async function ensureLogFormat(fs: LogFs, dir: string): Promise<number> {
   const path = join(dir, LOG_FORMAT_FILE);
   const buf = await readSmallFile(fs, path);
   if (!buf) {
-    await writeFileAtomic(fs, dir, LOG_FORMAT_FILE, Buffer.from(`sluice-log-format ${LOG_FORMAT_VERSION}\n`));
+    await writeFileAtomic(fs, path, [Buffer.from(`sluice-log-format ${LOG_FORMAT_VERSION}\n`)]);
     return LOG_FORMAT_VERSION;
   }
   const match = FORMAT_LINE.exec(buf.toString('latin1'));

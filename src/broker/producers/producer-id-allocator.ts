@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { LogFs } from '../log/index.ts';
-import { readJsonFile, writeJsonFile } from './json-file.ts';
+import { readJsonFile, writeJsonFile } from '../log/small-files.ts';
 
 export const PRODUCER_IDS_FILE = 'producer-ids.json';
 const FORMAT_VERSION = 1;

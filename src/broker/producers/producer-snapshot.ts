@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { LogFs } from '../log/index.ts';
-import { readJsonFile, writeJsonFile } from './json-file.ts';
+import { readJsonFile, writeJsonFile } from '../log/small-files.ts';
 import type { PartitionKey, ProducerStateManager } from './producer-state-manager.ts';
 import { ProducerWindow, WINDOW_SIZE } from './producer-window.ts';
 

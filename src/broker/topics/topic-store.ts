@@ -3,6 +3,7 @@
 // directory. A crash leaves either the old file or the new one, never a mix.
 import { join } from 'node:path';
 import type { LogFs } from '../log/fs.ts';
+import { readJsonFile, writeJsonFile } from '../log/small-files.ts';
 import { topicConfigProblem, type TopicOverrides } from './topic-config.ts';
 import { topicNameProblem } from './topic-name.ts';
 
@@ -31,23 +32,14 @@ export class TopicStoreError extends Error {
 
 export async function readTopicStore(fs: LogFs, dataDir: string): Promise<StoredTopic[]> {
   const path = join(dataDir, FILE_NAME);
-  const stat = await fs.stat(path);
-  if (!stat) return [];
-  const file = await fs.open(path, 'read');
-  let text: string;
+  let parsed: StoreFile | undefined;
   try {
-    const bytes = Buffer.alloc(stat.size);
-    await file.read(bytes, 0);
-    text = bytes.toString('utf8');
-  } finally {
-    await file.close();
-  }
-  let parsed: StoreFile;
-  try {
-    parsed = JSON.parse(text) as StoreFile;
+    parsed = (await readJsonFile(fs, path)) as StoreFile | undefined;
   } catch (err) {
-    throw new TopicStoreError(`${path} is not valid JSON (${(err as Error).message}); refusing to start`);
+    if (!(err instanceof SyntaxError)) throw err;
+    throw new TopicStoreError(`${path} is not valid JSON (${err.message}); refusing to start`);
   }
+  if (parsed === undefined) return [];
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new TopicStoreError(`${path} does not hold a JSON object; refusing to start`);
   }
@@ -104,17 +96,6 @@ export async function writeTopicStore(
   dataDir: string,
   topics: readonly StoredTopic[],
 ): Promise<void> {
-  const path = join(dataDir, FILE_NAME);
-  const tmp = `${path}.tmp`;
   const body: StoreFile = { formatVersion: TOPIC_STORE_FORMAT_VERSION, topics: [...topics] };
-  const file = await fs.open(tmp, 'create');
-  try {
-    await file.truncate(0);
-    await file.write([Buffer.from(JSON.stringify(body, null, 2) + '\n')], 0);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await fs.rename(tmp, path);
-  await fs.syncDir(dataDir);
+  await writeJsonFile(fs, join(dataDir, FILE_NAME), body, 2);
 }

@@ -6,24 +6,6 @@ import type { LogFile, LogFs } from '../../log/fs.ts';
 const COPY_CHUNK_BYTES = 1024 * 1024;
 
 /**
- * Writes `chunks` as the whole content of `path` through `<path>.tmp`: write, fsync, rename, fsync the
- * directory. A crash leaves the old file (or none), never part of the new one.
- */
-export async function writeFileAtomically(fs: LogFs, path: string, chunks: readonly Buffer[]): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const file = await fs.open(tmp, 'create');
-  try {
-    await file.truncate(0);
-    await file.write(chunks, 0);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  await fs.rename(tmp, path);
-  await fs.syncDir(dirname(path));
-}
-
-/**
  * Copies bytes [from, to) of `file` to a new file next to it, named after the time and position, so that an
  * operator can look at what recovery is about to drop. Returns the new file's name.
  */

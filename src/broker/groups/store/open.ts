@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { LogFile, LogFs } from '../../log/fs.ts';
 import type { LogLogger } from '../../log/logger.ts';
 import { encodeHeader } from './entries.ts';
-import { keepDamagedBytes, removeIfPresent, writeFileAtomically } from './files.ts';
+import { writeFileAtomic } from '../../log/small-files.ts';
+import { keepDamagedBytes, removeIfPresent } from './files.ts';
 import { replayStore } from './replay.ts';
 import type { OffsetState } from './state.ts';
 
@@ -35,7 +36,7 @@ export async function openStoreFile(
   if (await removeIfPresent(fs, `${path}.tmp`)) {
     logger.info({ path }, 'removed the file of an unfinished offset store compaction');
   }
-  if (!(await fs.stat(path))) await writeFileAtomically(fs, path, [encodeHeader(BigInt(clock()))]);
+  if (!(await fs.stat(path))) await writeFileAtomic(fs, path, [encodeHeader(BigInt(clock()))]);
 
   const file = await fs.open(path, 'readWrite');
   try {
