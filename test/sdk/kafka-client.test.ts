@@ -1,0 +1,233 @@
+// src/sdk/kafka-client.ts against the embedded broker in-process: the producer's deadline when the bus goes
+// away and its recovery when it is back on the same port, and the consumer's group behaviour.
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { test, type TestContext } from 'node:test';
+import { startBroker } from '../../src/broker/broker.ts';
+import {
+  BusError,
+  createBusAdmin,
+  createBusConsumer,
+  createBusProducer,
+  describeError,
+  type BusConfig,
+  type IncomingRecord,
+} from '../../src/sdk/kafka-client.ts';
+import { startTestBroker, tempDir } from '../helpers/broker.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const record = (topic: string, i: number) => ({
+  topic,
+  key: Buffer.from(`k${i}`),
+  value: Buffer.from(`v${i}`),
+  headers: { n: Buffer.from(String(i)) },
+});
+
+/** A handler that does its work synchronously. */
+const settled = (_: unknown): Promise<void> => Promise.resolve();
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test('bad configuration is refused with a TypeError at creation', () => {
+  assert.throws(() => createBusProducer({ bootstrap: [] }, { acks: -1, idempotent: true }), TypeError);
+  assert.throws(
+    () => createBusProducer({ bootstrap: ['nohost'] }, { acks: -1, idempotent: true }),
+    TypeError,
+  );
+  assert.throws(() => createBusProducer({ bootstrap: ['h:1'] }, { acks: 1, idempotent: true }), /acks -1/);
+  assert.throws(() =>
+    createBusProducer({ bootstrap: ['h:1'], requestTimeoutMs: 0 }, { acks: 1, idempotent: false }),
+  );
+  assert.throws(() => createBusConsumer({ bootstrap: ['h:1'] }, { group: '', topics: ['t'] }), TypeError);
+  assert.throws(() => createBusConsumer({ bootstrap: ['h:1'] }, { group: 'g', topics: [] }), TypeError);
+});
+
+test('BusError folds nested errors into one message', () => {
+  const inner = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+  const outer = new AggregateError(
+    [new Error('Connection failed', { cause: inner })],
+    'produce failed 3 times',
+  );
+  const e = BusError.from('producing', outer);
+  assert.equal(e.retriable, true);
+  assert.match(
+    e.message,
+    /^producing: produce failed 3 times \(Connection failed \(connect ECONNREFUSED 127.0.0.1:1\)\)$/,
+  );
+  assert.equal(describeError('plain'), 'plain');
+});
+
+test('a producer made while nothing listens neither throws nor hangs: send rejects within the deadline', async () => {
+  const port = await freePort();
+  const producer = createBusProducer(
+    { bootstrap: [`127.0.0.1:${port}`], requestTimeoutMs: 1000 },
+    { acks: -1, idempotent: true },
+  );
+  const err = await producer.send([record('t', 1)]).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof BusError, String(err));
+  assert.equal(err.retriable, true);
+  assert.match(err.message, /ECONNREFUSED|no answer within/);
+  await producer.close();
+});
+
+test('send fails with a BusError while the broker is stopped and works again once it is back on its port', async (t) => {
+  const port = await freePort();
+  const dataDir = await tempDir();
+  let broker = await startBroker({ port, dataDir, logLevel: 'silent', durability: 'none' });
+  t.after(() => broker.close());
+  const bus: BusConfig = { bootstrap: [`127.0.0.1:${port}`], requestTimeoutMs: 1500 };
+  const admin = createBusAdmin(bus);
+  await admin.createTopics([{ name: 'out', partitions: 2 }]);
+  await admin.createTopics([{ name: 'out', partitions: 2 }]); // exists: not an error
+  await admin.close();
+  for (const idempotent of [true, false]) {
+    const producer = createBusProducer(bus, { acks: -1, idempotent });
+    await producer.send([record('out', 1)]);
+    await broker.close();
+    const err = await producer.send([record('out', 2)]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof BusError && err.retriable, `expected a retriable BusError, got ${String(err)}`);
+    broker = await startBroker({ port, dataDir, logLevel: 'silent', durability: 'none' });
+    await waitFor(
+      () =>
+        producer.send([record('out', 3)]).then(
+          () => true,
+          () => false,
+        ),
+      { what: `producing again after the restart (idempotent: ${idempotent})` },
+    );
+    await producer.close();
+  }
+});
+
+async function setup(t: TestContext, partitions: number) {
+  const broker = await startTestBroker(t);
+  const bus: BusConfig = { bootstrap: [broker.bootstrap], requestTimeoutMs: 5000 };
+  const admin = createBusAdmin(bus);
+  await admin.createTopics([{ name: 'in', partitions }]);
+  await admin.close();
+  const producer = createBusProducer(bus, { acks: -1, idempotent: true });
+  t.after(() => producer.close());
+  return { bus, producer };
+}
+
+test('round trip: keys, headers, timestamps, order per partition, commits survive a restart', async (t) => {
+  const { bus, producer } = await setup(t, 3);
+  await producer.send([
+    { topic: 'in', key: null, value: Buffer.from('no key'), headers: {}, timestamp: 1_700_000_000_000n },
+    ...Array.from({ length: 30 }, (_, i) => record('in', i)),
+  ]);
+  const got: IncomingRecord[] = [];
+  const consumer = createBusConsumer(bus, { group: 'g1', topics: ['in'], fromBeginning: true });
+  const run = consumer.run({
+    async onBatch(records) {
+      got.push(...records);
+      const last = records.at(-1)!;
+      await consumer.commit([{ topic: last.topic, partition: last.partition, offset: last.offset + 1n }]);
+    },
+  });
+  await waitFor(() => got.length === 31, { what: '31 records' });
+  const noKey = got.find((r) => r.key === null)!;
+  assert.equal(noKey.value!.toString(), 'no key');
+  assert.equal(noKey.timestamp, 1_700_000_000_000n);
+  const r7 = got.find((r) => r.key?.toString() === 'k7')!;
+  assert.equal(r7.value!.toString(), 'v7');
+  assert.deepEqual([...r7.headers], [['n', Buffer.from('7')]]);
+  for (const p of [0, 1, 2]) {
+    const offsets = got.filter((r) => r.partition === p).map((r) => r.offset);
+    assert.deepEqual(
+      offsets,
+      [...offsets].sort((a, b) => (a < b ? -1 : 1)),
+    );
+  }
+  const hwm = await consumer.highWatermarks();
+  assert.equal(
+    hwm.reduce((sum, h) => sum + h.offset, 0n),
+    31n,
+  );
+  await consumer.close();
+  await run;
+
+  // A new member of the same group starts at the committed offsets: only new records arrive.
+  await producer.send([record('in', 100)]);
+  const again: IncomingRecord[] = [];
+  const second = createBusConsumer(bus, { group: 'g1', topics: ['in'], fromBeginning: true });
+  const run2 = second.run({ onBatch: (records) => settled(again.push(...records)) });
+  await waitFor(() => again.length >= 1, { what: 'the record after the restart' });
+  assert.deepEqual(
+    again.map((r) => r.key?.toString()),
+    ['k100'],
+  );
+  await second.close();
+  await run2;
+});
+
+test('onAssigned start offsets are honoured; other partitions start at the latest offset', async (t) => {
+  const { bus, producer } = await setup(t, 2);
+  const byPartition = (p: number) => ({ topic: 'in', key: null, value: Buffer.from(`p${p}`), headers: {} });
+  // Four records on each partition, by explicit key hashing avoided: send until both have 4.
+  for (let i = 0; i < 4; i++) await producer.send([byPartition(0), byPartition(1)]);
+  const got: IncomingRecord[] = [];
+  const assignedSeen: string[] = [];
+  const consumer = createBusConsumer(bus, { group: 'seek', topics: ['in'] });
+  const run = consumer.run({
+    onAssigned(partitions) {
+      assignedSeen.push(...partitions.map((p) => `${p.topic}:${p.partition}`));
+      return Promise.resolve([{ topic: 'in', partition: 0, offset: 2n }]);
+    },
+    onBatch: (records) => settled(got.push(...records)),
+  });
+  await waitFor(() => assignedSeen.length === 2, { what: 'both partitions assigned' });
+  const hwm = await consumer.highWatermarks();
+  const p0 = hwm.find((h) => h.partition === 0)!.offset;
+  await waitFor(() => got.length === Number(p0) - 2, { what: 'partition 0 from offset 2' });
+  assert.ok(got.every((r) => r.partition === 0 && r.offset >= 2n));
+  await producer.send([{ topic: 'in', key: Buffer.from('late'), value: Buffer.from('x'), headers: {} }]);
+  await waitFor(() => got.some((r) => r.key?.toString() === 'late'), {
+    what: 'a record produced after the start',
+  });
+  await consumer.close();
+  await run;
+});
+
+test('two members split the partitions; close leaves the group and the other takes over', async (t) => {
+  const { bus, producer } = await setup(t, 4);
+  const owned = [new Set<number>(), new Set<number>()];
+  const seen = [0, 0];
+  const member = (i: number) => {
+    const c = createBusConsumer(bus, { group: 'split', topics: ['in'], fromBeginning: true });
+    const run = c.run({
+      onAssigned: (ps) => settled(ps.forEach((p) => owned[i].add(p.partition))),
+      onRevoked: (ps) => settled(ps.forEach((p) => owned[i].delete(p.partition))),
+      onBatch: (records) => settled((seen[i] += records.length)),
+    });
+    return { c, run };
+  };
+  const a = member(0);
+  await waitFor(() => owned[0].size === 4, { what: 'the first member owning all 4 partitions' });
+  const b = member(1);
+  await waitFor(() => owned[0].size === 2 && owned[1].size === 2, {
+    what: `2 partitions each (now ${owned[0].size} and ${owned[1].size})`,
+  });
+  assert.equal(new Set([...owned[0], ...owned[1]]).size, 4);
+  await producer.send(Array.from({ length: 40 }, (_, i) => record('in', i)));
+  await waitFor(() => seen[0] + seen[1] === 40, { what: '40 records between the two' });
+  assert.ok(seen[0] > 0 && seen[1] > 0);
+  await a.c.close();
+  await a.run;
+  assert.equal(owned[0].size, 0);
+  await waitFor(() => owned[1].size === 4, { what: 'the remaining member taking all 4 partitions' });
+  await b.c.close();
+  await b.run;
+});
