@@ -1,0 +1,21 @@
+// What telemetry needs from a publisher: the seam between this module and src/sdk/publisher. Tests plug
+// a fake in here; createTelemetry plugs in the real Publisher.
+
+export interface OutgoingTelemetryRecord {
+  key: Buffer | null;
+  value: Buffer;
+  headers: Record<string, Buffer>;
+}
+
+/** 'accepted' (buffered), 'dropped' (counted by the publisher), or a promise when the buffer blocks. */
+export type PublishResult = 'accepted' | 'dropped' | Promise<void>;
+
+export interface TelemetryPublisher {
+  /** Synchronous; may return a promise only for backpressure (whenFull: block). */
+  publish(record: OutgoingTelemetryRecord): PublishResult;
+  flush(timeoutMs: number): Promise<void>;
+  close(timeoutMs: number): Promise<void>;
+}
+
+/** Opens the publisher of one stream, given that stream's options from createTelemetry. */
+export type OpenPublisher<S> = (stream: string, options: S) => Promise<TelemetryPublisher>;

@@ -1,0 +1,384 @@
+// The telemetry facade a service holds: metrics aggregated in memory and exported every exportIntervalMs,
+// logs and events enveloped and handed to their stream's publisher at once. Nothing here waits on the bus
+// and nothing throws because of it: publisher failures are counted and reported through onError. Bad
+// input throws TelemetryValidationError before anything is buffered.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { MetricAggregator, type InstrumentOptions } from './aggregator.ts';
+import {
+  type Envelope,
+  type EventRecord,
+  type LogLevel,
+  type LogRecord,
+  type MetricPoint,
+  encodeEnvelope,
+  envelopeHeaders,
+  LOG_LEVELS,
+  seriesKey,
+} from './envelope.ts';
+import { TelemetryConfigError, TelemetryValidationError } from './errors.ts';
+import type { OpenPublisher, PublishResult, TelemetryPublisher } from './publisher-port.ts';
+import { type Attributes, checkJson, type JsonValue, typeOf } from './validate.ts';
+
+export interface TelemetryOptions<S> {
+  /** The service's name, in every envelope. */
+  service: string;
+  /** Stream name → its publisher's options. `metrics`, `logs` and `events` feed the built-in APIs; any other name is reached with stream(name). */
+  streams: Record<string, S>;
+  openPublisher: OpenPublisher<S>;
+  /** Unique per process incarnation (sequence numbers restart with it). Default `<service>-<host>-<pid>-<random>`. */
+  producerId?: string;
+  /** How often aggregated metrics are exported. Default 10 000 ms. */
+  exportIntervalMs?: number;
+  /** Series per metric name before new attribute sets fold into the overflow series. Default 2000. */
+  maxSeriesPerMetric?: number;
+  /** Logs below this level are discarded at the call site. Default 'debug' (everything). */
+  logLevel?: LogLevel;
+  /** Publisher failures (a throw or a rejected promise). Default: one process warning per stream. */
+  onError?: (error: unknown, stream: string) => void;
+  /** Milliseconds since the Unix epoch; injectable for tests. */
+  now?: () => number;
+}
+
+/** What a log or event call returns: the publisher's answer; a promise (never rejecting) means backpressure. */
+export type PublishOutcome = 'accepted' | 'dropped' | Promise<void>;
+
+export interface EventEmitterApi {
+  /** Record key: options.key (the entity) when given, else the type. */
+  emit(type: string, payload: unknown, options?: { key?: string }): PublishOutcome;
+}
+
+export interface MetricsApi {
+  counter(name: string, value: number, attributes?: Attributes, options?: InstrumentOptions): void;
+  gauge(name: string, value: number, attributes?: Attributes, options?: InstrumentOptions): void;
+  histogram(name: string, value: number, attributes?: Attributes, options?: InstrumentOptions): void;
+}
+
+export type LogsApi = Record<LogLevel, (message: string, fields?: Record<string, unknown>) => PublishOutcome>;
+
+export interface StreamStats {
+  published: number;
+  /** Records the publisher answered 'dropped' to (it counts them by reason itself). */
+  droppedByPublisher: number;
+  /** Publisher throws or rejections, and records offered after close. */
+  failed: number;
+}
+
+/** Per stream: 'flushed', 'timed-out', or the error's message. */
+export type DrainReport = Record<string, string>;
+
+export interface Telemetry {
+  readonly service: string;
+  readonly producerId: string;
+  readonly metrics: MetricsApi;
+  readonly logs: LogsApi;
+  readonly events: EventEmitterApi;
+  stream(name: string): EventEmitterApi;
+  /** Exports the metrics aggregated so far now, instead of at the next interval. */
+  exportMetrics(): void;
+  /** Exports metrics and waits (at most timeoutMs) for every publisher to flush. Never rejects. */
+  flush(timeoutMs?: number): Promise<DrainReport>;
+  /** Stops the export timer, exports the last metrics, closes every publisher within timeoutMs. Never rejects. */
+  close(timeoutMs?: number): Promise<DrainReport>;
+  stats(): Record<string, StreamStats>;
+}
+
+interface Stream {
+  name: string;
+  publisher: TelemetryPublisher;
+  seq: number;
+  stats: StreamStats;
+  warned: boolean;
+}
+
+const STREAM_NAME = /^[A-Za-z0-9._-]{1,249}$/;
+
+export async function openTelemetry<S>(options: TelemetryOptions<S>): Promise<Telemetry> {
+  const config = checkOptions(options);
+  const opened: Stream[] = [];
+  try {
+    for (const [name, streamOptions] of Object.entries(options.streams)) {
+      const publisher = await options.openPublisher(name, streamOptions);
+      opened.push({
+        name,
+        publisher,
+        seq: 0,
+        stats: { published: 0, droppedByPublisher: 0, failed: 0 },
+        warned: false,
+      });
+    }
+  } catch (error) {
+    await Promise.allSettled(opened.map((s) => s.publisher.close(1000)));
+    throw error;
+  }
+  return new TelemetryImpl(config, new Map(opened.map((s) => [s.name, s])));
+}
+
+interface Config {
+  service: string;
+  producerId: string;
+  exportIntervalMs: number;
+  maxSeriesPerMetric: number;
+  minLevel: number;
+  onError: ((error: unknown, stream: string) => void) | undefined;
+  now: () => number;
+}
+
+function checkOptions<S>(options: TelemetryOptions<S>): Config {
+  const bad = (what: string, reason: string) =>
+    new TelemetryConfigError(`createTelemetry: ${what} ${reason}`);
+  if (typeof options !== 'object' || options === null) throw bad('options', 'must be an object');
+  if (typeof options.service !== 'string' || options.service.length === 0) {
+    throw bad('service', `must be a non-empty string, got ${typeOf(options.service)}`);
+  }
+  if (
+    typeof options.streams !== 'object' ||
+    options.streams === null ||
+    Object.keys(options.streams).length === 0
+  ) {
+    throw bad('streams', 'must name at least one stream (metrics, logs, events or your own)');
+  }
+  for (const name of Object.keys(options.streams)) {
+    if (!STREAM_NAME.test(name)) throw bad(`streams.${name}`, 'is not a valid stream name ([A-Za-z0-9._-]+)');
+  }
+  if (typeof options.openPublisher !== 'function') throw bad('openPublisher', 'must be a function');
+  const positive = (what: string, value: number | undefined, fallback: number): number => {
+    if (value === undefined) return fallback;
+    if (!Number.isSafeInteger(value) || value <= 0)
+      throw bad(what, `must be a positive integer, got ${String(value)}`);
+    return value;
+  };
+  const producerId =
+    options.producerId ?? `${options.service}-${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  if (typeof producerId !== 'string' || producerId.length === 0)
+    throw bad('producerId', 'must be a non-empty string');
+  const level = options.logLevel ?? 'debug';
+  if (!LOG_LEVELS.includes(level)) throw bad('logLevel', `must be one of ${LOG_LEVELS.join(', ')}`);
+  return {
+    service: options.service,
+    producerId,
+    exportIntervalMs: positive('exportIntervalMs', options.exportIntervalMs, 10_000),
+    maxSeriesPerMetric: positive('maxSeriesPerMetric', options.maxSeriesPerMetric, 2000),
+    minLevel: LOG_LEVELS.indexOf(level),
+    onError: options.onError,
+    now: options.now ?? Date.now,
+  };
+}
+
+class TelemetryImpl implements Telemetry {
+  readonly service: string;
+  readonly producerId: string;
+  readonly metrics: MetricsApi;
+  readonly logs: LogsApi;
+  readonly events: EventEmitterApi;
+  readonly #config: Config;
+  readonly #streams: Map<string, Stream>;
+  readonly #emitters = new Map<string, EventEmitterApi>();
+  readonly #aggregator: MetricAggregator;
+  readonly #timer: NodeJS.Timeout | undefined;
+  #closing: Promise<DrainReport> | undefined;
+
+  constructor(config: Config, streams: Map<string, Stream>) {
+    this.#config = config;
+    this.#streams = streams;
+    this.service = config.service;
+    this.producerId = config.producerId;
+    const aggregator = new MetricAggregator({
+      maxSeriesPerMetric: config.maxSeriesPerMetric,
+      now: config.now(),
+    });
+    this.#aggregator = aggregator;
+    if (streams.has('metrics')) {
+      // Arrow functions over the aggregator: the per-call cost is validation plus one map update.
+      this.metrics = {
+        counter: (name, value, attributes, options) =>
+          aggregator.record('sum', name, value, attributes, options),
+        gauge: (name, value, attributes, options) =>
+          aggregator.record('gauge', name, value, attributes, options),
+        histogram: (name, value, attributes, options) =>
+          aggregator.record('histogram', name, value, attributes, options),
+      };
+      this.#timer = setInterval(() => this.exportMetrics(), config.exportIntervalMs);
+      this.#timer.unref(); // the export timer never keeps a process alive on its own
+    } else {
+      const missing = () => {
+        throw new TelemetryConfigError('metrics: no "metrics" stream was configured in createTelemetry');
+      };
+      this.metrics = { counter: missing, gauge: missing, histogram: missing };
+    }
+    this.logs = {} as LogsApi;
+    for (const level of LOG_LEVELS) this.logs[level] = (message, fields) => this.#log(level, message, fields);
+    this.events = this.stream('events');
+  }
+
+  stream(name: string): EventEmitterApi {
+    let emitter = this.#emitters.get(name);
+    if (emitter === undefined) {
+      const stream = this.#streams.get(name);
+      if (stream === undefined) {
+        const fail = () => {
+          throw new TelemetryConfigError(
+            `stream(${JSON.stringify(name)}): no such stream was configured in createTelemetry`,
+          );
+        };
+        emitter = { emit: fail };
+      } else {
+        const call = name === 'events' ? 'events.emit' : `stream(${JSON.stringify(name)}).emit`;
+        emitter = { emit: (type, payload, options) => this.#emit(stream, call, type, payload, options) };
+      }
+      this.#emitters.set(name, emitter);
+    }
+    return emitter;
+  }
+
+  exportMetrics(): void {
+    const stream = this.#streams.get('metrics');
+    if (stream === undefined) return;
+    const points: MetricPoint[] = this.#aggregator.collect(this.#config.now());
+    for (const point of points) {
+      // A backpressure promise is not awaited: the export must not stall; the publisher holds the record.
+      void this.#publish(stream, seriesKey(point.name, point.attributes), 'metric', point);
+    }
+  }
+
+  async flush(timeoutMs = 5000): Promise<DrainReport> {
+    if (this.#closing === undefined) this.exportMetrics();
+    return this.#drain(timeoutMs, (p, t) => p.flush(t));
+  }
+
+  close(timeoutMs = 10_000): Promise<DrainReport> {
+    this.#closing ??= (() => {
+      if (this.#timer !== undefined) clearInterval(this.#timer);
+      this.exportMetrics();
+      return this.#drain(timeoutMs, (p, t) => p.close(t));
+    })();
+    return this.#closing;
+  }
+
+  stats(): Record<string, StreamStats> {
+    return Object.fromEntries([...this.#streams.values()].map((s) => [s.name, { ...s.stats }]));
+  }
+
+  #log(level: LogLevel, message: unknown, fields: unknown): PublishOutcome {
+    const call = `logs.${level}`;
+    if (typeof message !== 'string') {
+      throw new TelemetryValidationError(call, 'message', `must be a string, got ${typeOf(message)}`);
+    }
+    if (fields !== undefined) {
+      if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
+        throw new TelemetryValidationError(call, 'fields', `must be an object, got ${typeOf(fields)}`);
+      }
+      checkJson(call, 'fields', fields);
+    }
+    const stream = this.#streams.get('logs');
+    if (stream === undefined)
+      throw new TelemetryConfigError(`${call}: no "logs" stream was configured in createTelemetry`);
+    if (LOG_LEVELS.indexOf(level) < this.#config.minLevel) return 'dropped';
+    const record: LogRecord = { level, message, fields: (fields ?? {}) as LogRecord['fields'] };
+    // Keyed by producer: one instance's logs stay in order, instances spread over partitions.
+    return this.#publish(stream, this.producerId, 'log', record);
+  }
+
+  #emit(stream: Stream, call: string, type: unknown, payload: unknown, options: unknown): PublishOutcome {
+    if (typeof type !== 'string' || type.length === 0) {
+      throw new TelemetryValidationError(call, 'type', `must be a non-empty string, got ${typeOf(type)}`);
+    }
+    checkJson(call, 'payload', payload);
+    let key: string | undefined;
+    if (options !== undefined) {
+      if (typeof options !== 'object' || options === null) {
+        throw new TelemetryValidationError(call, 'options', `must be an object, got ${typeOf(options)}`);
+      }
+      key = (options as { key?: unknown }).key as string | undefined;
+      if (key !== undefined && (typeof key !== 'string' || key.length === 0)) {
+        throw new TelemetryValidationError(
+          call,
+          'options.key',
+          `must be a non-empty string, got ${typeOf(key)}`,
+        );
+      }
+    }
+    const record: EventRecord =
+      key === undefined
+        ? { type, payload: payload as JsonValue }
+        : { type, key, payload: payload as JsonValue };
+    return this.#publish(stream, key ?? type, 'event', record);
+  }
+
+  #publish(stream: Stream, key: string, kind: Envelope['kind'], data: Envelope['data']): PublishOutcome {
+    if (this.#closing !== undefined && kind !== 'metric') {
+      stream.stats.failed++;
+      return 'dropped';
+    }
+    const envelope = {
+      v: 1,
+      kind,
+      service: this.service,
+      producer: this.producerId,
+      stream: stream.name,
+      seq: stream.seq++,
+      ts: this.#config.now(),
+      data,
+    } as Envelope;
+    let result: PublishResult;
+    try {
+      result = stream.publisher.publish({
+        key: Buffer.from(key),
+        value: encodeEnvelope(envelope),
+        headers: envelopeHeaders(envelope),
+      });
+    } catch (error) {
+      this.#failed(stream, error);
+      return 'dropped';
+    }
+    if (result === 'accepted') stream.stats.published++;
+    else if (result === 'dropped') stream.stats.droppedByPublisher++;
+    else {
+      return result.then(
+        () => void stream.stats.published++,
+        (error: unknown) => this.#failed(stream, error),
+      );
+    }
+    return result;
+  }
+
+  #failed(stream: Stream, error: unknown): void {
+    stream.stats.failed++;
+    try {
+      if (this.#config.onError !== undefined) this.#config.onError(error, stream.name);
+      else if (!stream.warned) {
+        stream.warned = true;
+        process.emitWarning(
+          `sluice telemetry: publishing to stream "${stream.name}" failed: ${String(error)}`,
+        );
+      }
+    } catch {
+      // an onError that throws must not turn bus trouble into a caller's exception
+    }
+  }
+
+  async #drain(
+    timeoutMs: number,
+    step: (publisher: TelemetryPublisher, timeoutMs: number) => Promise<void>,
+  ): Promise<DrainReport> {
+    const entries = await Promise.all(
+      [...this.#streams.values()].map(async (s): Promise<[string, string]> => {
+        let timer: NodeJS.Timeout | undefined;
+        // Our own deadline as well as the publisher's: close() stays bounded even if a publisher is not.
+        const deadline = new Promise<string>((resolve) => {
+          timer = setTimeout(() => resolve('timed-out'), timeoutMs + 100);
+        });
+        try {
+          const done = (async () => {
+            await step(s.publisher, timeoutMs);
+            return 'flushed';
+          })().catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
+          return [s.name, await Promise.race([done, deadline])];
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+    return Object.fromEntries(entries);
+  }
+}
