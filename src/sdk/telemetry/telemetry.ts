@@ -40,12 +40,18 @@ export interface TelemetryOptions<S> {
   now?: () => number;
 }
 
-/** What a log or event call returns: the publisher's answer; a promise (never rejecting) means backpressure. */
-export type PublishOutcome = 'accepted' | 'dropped' | Promise<void>;
+/**
+ * What a log or event call returns, synchronously (like stream.write() in Node): 'accepted' (buffered),
+ * 'dropped' (counted as lost), or 'blocked': the buffer is full and whenFull is block, so the record waits
+ * for room; a caller that wants backpressure awaits drained() before producing more.
+ */
+export type PublishOutcome = 'accepted' | 'dropped' | 'blocked';
 
 export interface EventEmitterApi {
   /** Record key: options.key (the entity) when given, else the type. */
   emit(type: string, payload: unknown, options?: { key?: string }): PublishOutcome;
+  /** Resolves once no record of this stream waits for buffer room. Never rejects. */
+  drained(): Promise<void>;
 }
 
 export interface MetricsApi {
@@ -54,7 +60,13 @@ export interface MetricsApi {
   histogram(name: string, value: number, attributes?: Attributes, options?: InstrumentOptions): void;
 }
 
-export type LogsApi = Record<LogLevel, (message: string, fields?: Record<string, unknown>) => PublishOutcome>;
+export type LogsApi = Record<
+  LogLevel,
+  (message: string, fields?: Record<string, unknown>) => PublishOutcome
+> & {
+  /** Resolves once no log record waits for buffer room. Never rejects. */
+  drained(): Promise<void>;
+};
 
 export interface StreamStats {
   published: number;
@@ -88,6 +100,8 @@ interface Stream {
   publisher: TelemetryPublisher;
   seq: number;
   stats: StreamStats;
+  /** Publishes waiting for buffer room (whenFull: block); each settles, never rejects. */
+  blocked: Set<Promise<void>>;
   warned: boolean;
 }
 
@@ -105,6 +119,7 @@ export async function openTelemetry<S>(options: TelemetryOptions<S>): Promise<Te
         seq: 0,
         stats: { published: 0, droppedByPublisher: 0, failed: 0 },
         warned: false,
+        blocked: new Set(),
       });
     }
   } catch (error) {
@@ -206,7 +221,7 @@ class TelemetryImpl implements Telemetry {
       };
       this.metrics = { counter: missing, gauge: missing, histogram: missing };
     }
-    this.logs = {} as LogsApi;
+    this.logs = { drained: () => this.#drained('logs') } as LogsApi;
     for (const level of LOG_LEVELS) this.logs[level] = (message, fields) => this.#log(level, message, fields);
     this.events = this.stream('events');
   }
@@ -221,10 +236,13 @@ class TelemetryImpl implements Telemetry {
             `stream(${JSON.stringify(name)}): no such stream was configured in createTelemetry`,
           );
         };
-        emitter = { emit: fail };
+        emitter = { emit: fail, drained: fail };
       } else {
         const call = name === 'events' ? 'events.emit' : `stream(${JSON.stringify(name)}).emit`;
-        emitter = { emit: (type, payload, options) => this.#emit(stream, call, type, payload, options) };
+        emitter = {
+          emit: (type, payload, options) => this.#emit(stream, call, type, payload, options),
+          drained: () => this.#drained(name),
+        };
       }
       this.#emitters.set(name, emitter);
     }
@@ -236,8 +254,8 @@ class TelemetryImpl implements Telemetry {
     if (stream === undefined) return;
     const points: MetricPoint[] = this.#aggregator.collect(this.#config.now());
     for (const point of points) {
-      // A backpressure promise is not awaited: the export must not stall; the publisher holds the record.
-      void this.#publish(stream, seriesKey(point.name, point.attributes), 'metric', point);
+      // A blocked export is not awaited: the export must not stall; the publisher holds the record.
+      this.#publish(stream, seriesKey(point.name, point.attributes), 'metric', point);
     }
   }
 
@@ -334,12 +352,27 @@ class TelemetryImpl implements Telemetry {
     if (result === 'accepted') stream.stats.published++;
     else if (result === 'dropped') stream.stats.droppedByPublisher++;
     else {
-      return result.then(
-        () => void stream.stats.published++,
-        (error: unknown) => this.#failed(stream, error),
+      const waiting: Promise<void> = result.then(
+        () => {
+          stream.stats.published++;
+          stream.blocked.delete(waiting);
+        },
+        (error: unknown) => {
+          this.#failed(stream, error);
+          stream.blocked.delete(waiting);
+        },
       );
+      stream.blocked.add(waiting);
+      return 'blocked';
     }
     return result;
+  }
+
+  async #drained(name: string): Promise<void> {
+    const stream = this.#streams.get(name);
+    if (stream === undefined)
+      throw new TelemetryConfigError(`no "${name}" stream was configured in createTelemetry`);
+    while (stream.blocked.size > 0) await Promise.all(stream.blocked);
   }
 
   #failed(stream: Stream, error: unknown): void {
