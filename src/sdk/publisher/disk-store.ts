@@ -125,8 +125,8 @@ export class DiskStore implements BatchStore {
       if (!e) return undefined;
       if ('hole' in e) {
         // Scan what was left unscanned past a corruption: batches up to the next corruption, if any.
-        this.#forget(e);
         const found = await this.#scan(e.offset, e.end);
+        this.#forget(e); // after the scan counted what it found: the totals never dip below the truth
         this.#entries.splice(0, 1, ...found);
         const first = this.#entries[0];
         if (first && 'hole' in first && first.offset === e.offset) {

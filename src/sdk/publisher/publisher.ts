@@ -214,7 +214,8 @@ export class Publisher {
         'closing with records in the disk buffer: sent on the next open',
       );
     }
-    await this.#bounded(this.#store.close(), Math.max(deadline - this.#clock.now(), 1000));
+    // Not bounded: finishing the local writes is what keeps a disk buffer's records for the next open.
+    await this.#store.close();
     if (this.#producer)
       await this.#bounded(this.#producer.close(), Math.max(deadline - this.#clock.now(), 1000));
     this.#producer = undefined;

@@ -13,7 +13,7 @@ test('linger: records wait lingerMs, then go out as one send', async () => {
     maxBatchBytes: 1000,
     buffer: { kind: 'memory', maxBytes: 5000, whenFull: 'block' },
   });
-  for (let i = 0; i < 5; i++) r.publisher.publish(rec(i));
+  for (let i = 0; i < 5; i++) void r.publisher.publish(rec(i));
   r.clock.advance(49);
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(r.bus.attempts.length, 0);
@@ -33,7 +33,7 @@ test('maxBatchBytes: a batch is sealed when full, without waiting for linger', a
     maxBatchBytes: 300,
     buffer: { kind: 'memory', maxBytes: 5000, whenFull: 'block' },
   });
-  for (let i = 0; i < 7; i++) r.publisher.publish(rec(i));
+  for (let i = 0; i < 7; i++) void r.publisher.publish(rec(i));
   await until(() => r.bus.delivered.length === 6, 'two full batches');
   assert.deepEqual(
     r.bus.attempts.map((a) => a.length),
@@ -51,7 +51,7 @@ test('maxBatchBytes: a batch is sealed when full, without waiting for linger', a
 test('flapping bus: probes are the oldest real batch, back-off grows, every transition logged and exported', async () => {
   const r = await rig({ buffer: { kind: 'memory', maxBytes: 5000, whenFull: 'block' } });
   r.bus.mode = 'down';
-  for (let i = 0; i < 3; i++) r.publisher.publish(rec(i));
+  for (let i = 0; i < 3; i++) void r.publisher.publish(rec(i));
   await until(() => r.publisher.state.breaker === 'open', 'open');
   assert.equal(r.bus.attempts.length, 3);
   // Two failed probes: the back-off doubles (1000, then 2000, then 4000 = the cap).
@@ -113,7 +113,7 @@ test('starts and buffers while the bus is unreachable at boot', async () => {
 test('a hanging send times out, counts as a failure and the producer is replaced', async () => {
   const r = await rig({ sendTimeoutMs: 500 });
   r.bus.mode = 'hang';
-  r.publisher.publish(rec(0));
+  void r.publisher.publish(rec(0));
   await until(() => r.bus.attempts.length === 1, 'in flight');
   r.bus.mode = 'up';
   r.clock.advance(500);
