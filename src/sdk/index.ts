@@ -59,3 +59,6 @@ export type {
   TelemetryPublisher,
 } from './telemetry/publisher-port.ts';
 export type { AttributeValue, Attributes, JsonValue } from './telemetry/validate.ts';
+
+// Publisher: batching, circuit breaker, memory/disk buffers and loss accounting, per stream.
+export * from './publisher/index.ts';
