@@ -10,9 +10,9 @@ import {
   checkFinite,
   checkMetricName,
   checkUnit,
-  seriesIdentity,
   snapshotAttributes,
 } from './validate.ts';
+import { SeriesIndex, type SeriesNode } from './series-index.ts';
 
 export type InstrumentType = 'sum' | 'gauge' | 'histogram';
 
@@ -29,10 +29,11 @@ export const DEFAULT_BOUNDARIES: readonly number[] = Object.freeze([
 ]);
 /** The attribute set that series beyond maxSeriesPerMetric are folded into (OpenTelemetry's convention). */
 export const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true });
-const OVERFLOW_ID = '\u0002overflow';
 
 interface Series {
   attributes: Attributes;
+  /** Where the series sits in the index; undefined for the overflow series. */
+  node: SeriesNode<Series> | undefined;
   touched: boolean;
   value: number; // sum: the delta; gauge: the last value; histogram: the sum
   count: number;
@@ -46,7 +47,9 @@ interface Instrument {
   type: InstrumentType;
   unit: string | undefined;
   bounds: readonly number[];
-  series: Map<string, Series>;
+  index: SeriesIndex<Series>;
+  live: Set<Series>;
+  overflow: Series | undefined;
 }
 
 const CALL: Record<InstrumentType, string> = {
@@ -90,9 +93,8 @@ export class MetricAggregator {
         `must not be negative for a counter, got ${value}`,
       );
     }
-    const id = seriesIdentity(CALL[type], attributes);
-    let series = instrument.series.get(id);
-    if (series === undefined) series = this.#newSeries(instrument, id, attributes);
+    const node = instrument.index.lookup(CALL[type], attributes);
+    const series = node.series ?? this.#newSeries(instrument, node, attributes);
     series.touched = true;
     switch (type) {
       case 'sum':
@@ -115,7 +117,7 @@ export class MetricAggregator {
   /** Number of series held in memory (touched this interval or the one before). */
   get seriesCount(): number {
     let n = 0;
-    for (const instrument of this.#instruments.values()) n += instrument.series.size;
+    for (const instrument of this.#instruments.values()) n += instrument.live.size;
     return n;
   }
 
@@ -125,9 +127,11 @@ export class MetricAggregator {
     this.#intervalStart = now;
     const points: MetricPoint[] = [];
     for (const instrument of this.#instruments.values()) {
-      for (const [id, series] of instrument.series) {
+      for (const series of instrument.live) {
         if (!series.touched) {
-          instrument.series.delete(id);
+          instrument.live.delete(series);
+          if (series.node !== undefined) instrument.index.remove(series.node);
+          else instrument.overflow = undefined;
           continue;
         }
         points.push(toPoint(instrument, series, startTs, now));
@@ -150,23 +154,28 @@ export class MetricAggregator {
         throw new TelemetryValidationError(call, 'options.boundaries', 'applies to histograms only');
       bounds = checkBoundaries(call, 'options.boundaries', options.boundaries);
     }
-    const instrument: Instrument = { name, type, unit, bounds, series: new Map() };
+    const instrument: Instrument = {
+      name,
+      type,
+      unit,
+      bounds,
+      index: new SeriesIndex(),
+      live: new Set(),
+      overflow: undefined,
+    };
     this.#instruments.set(name, instrument);
     return instrument;
   }
 
-  #newSeries(instrument: Instrument, id: string, attributes: Attributes | undefined): Series {
-    let attrs: Attributes;
-    if (instrument.series.size >= this.#maxSeries) {
-      const overflow = instrument.series.get(OVERFLOW_ID);
-      if (overflow !== undefined) return overflow;
-      id = OVERFLOW_ID;
-      attrs = OVERFLOW_ATTRIBUTES;
-    } else {
-      attrs = snapshotAttributes(attributes);
+  #newSeries(instrument: Instrument, node: SeriesNode<Series>, attributes: Attributes | undefined): Series {
+    const overflowing = instrument.live.size - (instrument.overflow === undefined ? 0 : 1) >= this.#maxSeries;
+    if (overflowing && instrument.overflow !== undefined) {
+      instrument.index.remove(node); // prune the empty branch lookup() made
+      return instrument.overflow;
     }
     const series: Series = {
-      attributes: attrs,
+      attributes: overflowing ? OVERFLOW_ATTRIBUTES : snapshotAttributes(attributes),
+      node: overflowing ? undefined : node,
       touched: false,
       value: 0,
       count: 0,
@@ -175,7 +184,13 @@ export class MetricAggregator {
       counts:
         instrument.type === 'histogram' ? new Array<number>(instrument.bounds.length + 1).fill(0) : undefined,
     };
-    instrument.series.set(id, series);
+    if (overflowing) {
+      instrument.index.remove(node);
+      instrument.overflow = series;
+    } else {
+      node.series = series;
+    }
+    instrument.live.add(series);
     return series;
   }
 }

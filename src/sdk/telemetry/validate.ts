@@ -65,47 +65,7 @@ export function checkBoundaries(call: string, argument: string, bounds: unknown)
   return Object.freeze([...(bounds as number[])]);
 }
 
-/**
- * Validates `attributes` and returns the series identity: the attributes sorted by key and encoded so
- * that different attribute sets never collide (`"1"` and `1` differ). `''` for no attributes.
- */
-export function seriesIdentity(call: string, attributes: unknown): string {
-  if (attributes === undefined || attributes === null) return '';
-  if (typeof attributes !== 'object' || Array.isArray(attributes)) {
-    throw new TelemetryValidationError(call, 'attributes', `must be an object, got ${typeOf(attributes)}`);
-  }
-  const keys = Object.keys(attributes);
-  if (keys.length > 1) keys.sort();
-  let identity = '';
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
-    const value = (attributes as Record<string, unknown>)[key];
-    if (key.length === 0) throw new TelemetryValidationError(call, 'attributes', 'has an empty key');
-    switch (typeof value) {
-      case 'string':
-        identity += `${key}\u0000s${value}\u0001`;
-        break;
-      case 'boolean':
-        identity += `${key}\u0000b${value}\u0001`;
-        break;
-      case 'number':
-        if (value - value !== 0) {
-          throw new TelemetryValidationError(call, `attributes.${key}`, `must be finite, got ${value}`);
-        }
-        identity += `${key}\u0000n${value}\u0001`;
-        break;
-      default:
-        throw new TelemetryValidationError(
-          call,
-          `attributes.${key}`,
-          `must be a string, number or boolean, got ${typeOf(value)}`,
-        );
-    }
-  }
-  return identity;
-}
-
-/** A sorted, frozen copy of attributes already checked by seriesIdentity. */
+/** A sorted, frozen copy of attributes already checked by SeriesIndex.lookup. */
 export function snapshotAttributes(attributes: unknown): Attributes {
   const copy: Record<string, AttributeValue> = {};
   if (attributes !== undefined && attributes !== null) {

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MetricAggregator } from '../../../src/sdk/telemetry/aggregator.ts';
 import { TelemetryValidationError } from '../../../src/sdk/telemetry/errors.ts';
-import { checkJson, checkMetricName, seriesIdentity } from '../../../src/sdk/telemetry/validate.ts';
+import { SeriesIndex } from '../../../src/sdk/telemetry/series-index.ts';
+import { checkJson, checkMetricName } from '../../../src/sdk/telemetry/validate.ts';
 
 function rejects(fn: () => unknown, argument: string, reason: RegExp): void {
   assert.throws(fn, (error: unknown) => {
@@ -60,11 +61,18 @@ test('measurements: non-finite, non-number and negative counter values are refus
   );
 });
 
-test('attributes: string, finite number and boolean values; the identity is order-free and type-exact', () => {
+test('attributes: string, finite number and boolean values; the series is order-free and type-exact', () => {
+  const index = new SeriesIndex<number>();
+  const seriesIdentity = (call: string, attributes: unknown) => index.lookup(call, attributes);
   assert.equal(seriesIdentity('c', { b: 1, a: 'x' }), seriesIdentity('c', { a: 'x', b: 1 }));
   assert.notEqual(seriesIdentity('c', { a: '1' }), seriesIdentity('c', { a: 1 }));
   assert.notEqual(seriesIdentity('c', { a: 'true' }), seriesIdentity('c', { a: true }));
-  assert.equal(seriesIdentity('c', undefined), '');
+  assert.equal(seriesIdentity('c', undefined), index.root);
+  assert.equal(
+    seriesIdentity('c', { b: 1, a: 'x', c: true }),
+    seriesIdentity('c', { c: true, a: 'x', b: 1 }),
+  );
+  assert.notEqual(seriesIdentity('c', { a: 'x' }), seriesIdentity('c', { a: 'x', b: 1 }));
   rejects(() => seriesIdentity('c', { route: NaN }), 'attributes.route', /finite/);
   rejects(
     () => seriesIdentity('c', { tags: ['a'] }),
@@ -75,6 +83,18 @@ test('attributes: string, finite number and boolean values; the identity is orde
   rejects(() => seriesIdentity('c', { n: null }), 'attributes.n', /got null/);
   rejects(() => seriesIdentity('c', 'route=/'), 'attributes', /must be an object, got string/);
   rejects(() => seriesIdentity('c', { '': 1 }), 'attributes', /empty key/);
+  // a rejected call leaves nothing behind; removing a series prunes its branch
+  const fresh = new SeriesIndex<number>();
+  assert.throws(() => fresh.lookup('c', { a: 1, b: NaN }));
+  assert.equal(fresh.root.next === undefined, true);
+  const node = fresh.lookup('c', { a: 1, b: 2 });
+  node.series = 1;
+  const sibling = fresh.lookup('c', { a: 1 });
+  sibling.series = 2;
+  fresh.remove(node);
+  assert.equal(fresh.lookup('c', { a: 1 }).series, 2, 'the sibling on the path stays');
+  fresh.remove(sibling);
+  assert.equal(fresh.root.next?.size, 0);
 });
 
 test('payloads must survive a JSON round trip unchanged; the path of the bad part is named', () => {
