@@ -17,6 +17,7 @@ export {
   type LogsApi,
   type MetricsApi,
   type PublishOutcome,
+  type StreamDrain,
   type StreamStats,
   type Telemetry,
   type TelemetryOptions,

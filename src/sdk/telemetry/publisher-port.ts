@@ -15,6 +15,8 @@ export interface TelemetryPublisher {
   publish(record: OutgoingTelemetryRecord): PublishResult;
   flush(timeoutMs: number): Promise<void>;
   close(timeoutMs: number): Promise<void>;
+  /** When present, flush/close reports say what was left behind (the real Publisher has it). */
+  readonly state?: { bufferedRecords: number; dropped: Record<string, number> };
 }
 
 /** Opens the publisher of one stream, given that stream's options from createTelemetry. */

@@ -76,8 +76,20 @@ export interface StreamStats {
   failed: number;
 }
 
-/** Per stream: 'flushed', 'timed-out', or the error's message. */
-export type DrainReport = Record<string, string>;
+/** How one stream's flush or close ended. */
+export interface StreamDrain {
+  /**
+   * drained: everything handed over was acknowledged by the bus; incomplete: the publisher stopped with
+   * records left (kept in a disk buffer, or dropped as 'closed'); timed-out; failed (see error).
+   */
+  status: 'drained' | 'incomplete' | 'timed-out' | 'failed';
+  error?: string;
+  /** Records still in the publisher's buffer afterwards (when the publisher reports its state). */
+  bufferedRecords?: number;
+  /** Records the publisher dropped because it closed before they were sent. */
+  droppedOnClose?: number;
+}
+export type DrainReport = Record<string, StreamDrain>;
 
 export interface Telemetry {
   readonly service: string;
@@ -395,21 +407,37 @@ class TelemetryImpl implements Telemetry {
     step: (publisher: TelemetryPublisher, timeoutMs: number) => Promise<void>,
   ): Promise<DrainReport> {
     const entries = await Promise.all(
-      [...this.#streams.values()].map(async (s): Promise<[string, string]> => {
+      [...this.#streams.values()].map(async (s): Promise<[string, StreamDrain]> => {
+        const closedBefore = s.publisher.state?.dropped.closed ?? 0;
         let timer: NodeJS.Timeout | undefined;
         // Our own deadline as well as the publisher's: close() stays bounded even if a publisher is not.
-        const deadline = new Promise<string>((resolve) => {
-          timer = setTimeout(() => resolve('timed-out'), timeoutMs + 100);
+        const deadline = new Promise<StreamDrain>((resolve) => {
+          timer = setTimeout(() => resolve({ status: 'timed-out' }), timeoutMs + 100);
         });
+        const done = step(s.publisher, timeoutMs).then(
+          (): StreamDrain => ({ status: 'drained' }),
+          (error: unknown): StreamDrain => ({
+            status: error instanceof Error && /timeout/i.test(error.name) ? 'timed-out' : 'failed',
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        );
+        let result: StreamDrain;
         try {
-          const done = (async () => {
-            await step(s.publisher, timeoutMs);
-            return 'flushed';
-          })().catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
-          return [s.name, await Promise.race([done, deadline])];
+          result = await Promise.race([done, deadline]);
         } finally {
           clearTimeout(timer);
         }
+        // A publisher may give up at its deadline without an error: what it still holds or dropped says so.
+        const state = s.publisher.state;
+        if (state !== undefined) {
+          result.bufferedRecords = state.bufferedRecords;
+          const droppedOnClose = (state.dropped.closed ?? 0) - closedBefore;
+          if (droppedOnClose > 0) result.droppedOnClose = droppedOnClose;
+          if (result.status === 'drained' && (state.bufferedRecords > 0 || droppedOnClose > 0)) {
+            result.status = 'incomplete';
+          }
+        }
+        return [s.name, result];
       }),
     );
     return Object.fromEntries(entries);

@@ -14,6 +14,9 @@ export class FakePublisher implements TelemetryPublisher {
   /** flush/close never settle when true (a publisher stuck on a dead bus). */
   hang = false;
   closed = false;
+  /** Records close() gives up on, counted as dropped 'closed' like the real publisher's memory buffer. */
+  leaveOnClose = 0;
+  readonly state = { bufferedRecords: 0, dropped: {} as Record<string, number> };
   readonly #blocked: Array<() => void> = [];
 
   publish(record: OutgoingTelemetryRecord): PublishResult {
@@ -51,6 +54,10 @@ export class FakePublisher implements TelemetryPublisher {
 
   close(timeoutMs: number): Promise<void> {
     this.closed = true;
+    if (this.leaveOnClose > 0) {
+      this.state.dropped.closed = (this.state.dropped.closed ?? 0) + this.leaveOnClose;
+      return Promise.resolve();
+    }
     return this.flush(timeoutMs);
   }
 }

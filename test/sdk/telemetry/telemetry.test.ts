@@ -102,7 +102,7 @@ test('close exports the last metrics; the export timer runs on its own', async (
   const metrics = factory.publishers.get('metrics')!;
   await waitFor(() => metrics.records.length > 0, { what: 'the interval export' });
   telemetry.metrics.counter('ticks', 2);
-  assert.deepEqual(await telemetry.close(), { metrics: 'flushed' });
+  assert.deepEqual(await telemetry.close(), { metrics: { status: 'drained', bufferedRecords: 0 } });
   const values = metrics.records
     .map((r) => decodeEnvelope(r.value))
     .map((e) => (e.data as { value: number }).value);
@@ -140,13 +140,17 @@ test('bus trouble never reaches the caller: throwing, rejecting, dropping and st
   // a failing flush and a publisher that never settles: flush/close still resolve, within their timeout
   pub('logs').mode = 'reject';
   pub('events').hang = true;
+  const failed = { status: 'failed', error: 'flush failed: bus is down', bufferedRecords: 0 };
   assert.deepEqual(await telemetry.flush(50), {
-    metrics: 'flush failed: bus is down',
-    logs: 'flush failed: bus is down',
-    events: 'timed-out',
+    metrics: failed,
+    logs: failed,
+    events: { status: 'timed-out', bufferedRecords: 0 },
   });
+  pub('metrics').mode = 'accept';
+  pub('metrics').leaveOnClose = 4; // gives up without an error: the report says what was lost
   const report = await telemetry.close(50);
-  assert.equal(report.events, 'timed-out');
+  assert.equal(report.events.status, 'timed-out');
+  assert.deepEqual(report.metrics, { status: 'incomplete', bufferedRecords: 0, droppedOnClose: 4 });
   assert.equal(await telemetry.close(50), report, 'close is idempotent');
   // after close, calls still do not throw
   assert.equal(telemetry.logs.info('late'), 'dropped');
