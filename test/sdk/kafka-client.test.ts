@@ -231,3 +231,59 @@ test('two members split the partitions; close leaves the group and the other tak
   await b.c.close();
   await b.run;
 });
+
+test('a pending onBatch holds back its own partition only, and everything arrives in order once it settles', async (t) => {
+  const { bus, producer } = await setup(t, 2);
+  // Keys k0..k59 spread over both partitions.
+  await producer.send(Array.from({ length: 60 }, (_, i) => record('in', i)));
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const batches: { partition: number; offsets: bigint[] }[] = [];
+  let blocked: number | undefined;
+  const consumer = createBusConsumer(bus, {
+    group: 'gate',
+    topics: ['in'],
+    fromBeginning: true,
+    maxBatchRecords: 5,
+  });
+  const run = consumer.run({
+    async onBatch(records) {
+      batches.push({ partition: records[0].partition, offsets: records.map((r) => r.offset) });
+      if (blocked === undefined) {
+        blocked = records[0].partition;
+        await gate;
+      }
+    },
+  });
+  t.after(() => release());
+  await waitFor(() => blocked !== undefined, { what: 'a first batch' });
+  const hwm = await consumer.highWatermarks();
+  const other = hwm.find((h) => h.partition !== blocked && h.offset > 0n);
+  if (other) {
+    await waitFor(
+      () =>
+        batches.filter((b) => b.partition === other.partition).flatMap((b) => b.offsets).length ===
+        Number(other.offset),
+      {
+        what: 'the other partition delivered in full while the first is held',
+      },
+    );
+  }
+  assert.equal(
+    batches.filter((b) => b.partition === blocked).length,
+    1,
+    'the held partition got no second batch',
+  );
+  release();
+  await waitFor(() => batches.flatMap((b) => b.offsets).length === 60, { what: 'all 60 records' });
+  for (const partition of [0, 1]) {
+    const offsets = batches.filter((b) => b.partition === partition).flatMap((b) => b.offsets);
+    assert.deepEqual(
+      offsets,
+      offsets.map((_, i) => BigInt(i)),
+    );
+  }
+  assert.ok(batches.every((b) => b.offsets.length <= 5));
+  await consumer.close();
+  await run;
+});
