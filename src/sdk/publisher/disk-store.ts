@@ -168,6 +168,10 @@ export class DiskStore implements BatchStore {
     return n;
   }
 
+  async stored(): Promise<void> {
+    await Promise.allSettled(this.#entries.map((e) => ('hole' in e ? Promise.resolve() : e.written)));
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled(this.#entries.map((e) => ('hole' in e ? Promise.resolve() : e.written)));
     await this.#admin.catch(() => undefined);

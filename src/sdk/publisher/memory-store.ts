@@ -56,6 +56,10 @@ export class MemoryStore implements BatchStore {
     return 1;
   }
 
+  stored(): Promise<void> {
+    return Promise.resolve();
+  }
+
   close(): Promise<void> {
     return Promise.resolve();
   }

@@ -163,6 +163,15 @@ export class Publisher {
     }
   }
 
+  /**
+   * Seals the batch being filled and resolves once every record accepted so far is in the buffer: written
+   * to the log for a disk buffer (what survives a process kill). Does not wait for the bus.
+   */
+  whenBuffered(): Promise<void> {
+    this.#seal();
+    return this.#store.stored();
+  }
+
   /** Seals the batch being filled and resolves once everything buffered is acknowledged by the bus. */
   async flush(timeoutMs: number): Promise<void> {
     this.#seal();

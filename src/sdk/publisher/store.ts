@@ -32,5 +32,7 @@ export interface BatchStore {
    * kept). Returns how many records went (0 = nothing evictable).
    */
   evictOldest(headInFlight: boolean): number;
+  /** Resolves when every batch appended so far is stored (on disk for a disk buffer). */
+  stored(): Promise<void>;
   close(): Promise<void>;
 }
