@@ -1,0 +1,270 @@
+// SDK benchmark (issue 6): small events per second end to end from one process into the embedded broker
+// (run as a child process, so its CPU and memory are its own), with the SDK's batching, and this process's
+// memory against the publisher's configured buffer. Three phases, each on its own topic:
+//   emit     telemetry.events.emit() of ~100-byte payloads (createTelemetry's defaults, a big buffer)
+//   publish  Publisher.publish() of ~100-byte values directly (same options)
+//   bounded  Publisher.publish() again with a small buffer: does memory stay near buffer.maxBytes?
+// Each calls as fast as the API returns for --seconds, then flushes; delivery is checked by the topic's
+// high watermark (records, not batches). whenFull is 'block', so nothing is dropped and accepted/s is
+// what the bus sustains plus what the buffer absorbed.
+//
+//   npm run bench:sdk   (node --expose-gc, so the heap a full buffer retains is measured after a full GC)
+//   npm run bench:sdk -- [--seconds 10] [--partitions 1] [--durability none] [--buffer-mib 256]
+//                        [--bounded-mib 8] [--phases emit,publish,bounded]
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Admin } from '@platformatic/kafka';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { Publisher } from '../src/sdk/publisher/publisher.ts';
+import type { PublisherOptions } from '../src/sdk/publisher/options.ts';
+import { recordBytes } from '../src/sdk/publisher/store.ts';
+import { resolveStreamOptions } from '../src/sdk/telemetry/create.ts';
+import { openTelemetry } from '../src/sdk/telemetry/telemetry.ts';
+import { startBrokerChild } from './lib/broker-child.ts';
+import { errorMessage } from './lib/errors.ts';
+import { MemorySampler, driveLoad, memoryNow, type LoadResult, type MemoryPeaks } from './lib/sdk-load.ts';
+
+const { values: flags } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    partitions: { type: 'string', default: '1' },
+    durability: { type: 'string', default: 'none' },
+    'buffer-mib': { type: 'string', default: '256' },
+    'bounded-mib': { type: 'string', default: '8' },
+    phases: { type: 'string', default: 'emit,publish,bounded' },
+  },
+});
+const seconds = Number(flags.seconds);
+const partitions = Number(flags.partitions);
+const bufferMiB = Number(flags['buffer-mib']);
+const boundedMiB = Number(flags['bounded-mib']);
+const phases = flags.phases.split(',').map((p) => p.trim());
+if (!(seconds > 0)) throw new Error('--seconds must be a positive number');
+if (!Number.isInteger(partitions) || partitions < 1) throw new Error('--partitions must be an integer >= 1');
+if (!(bufferMiB > 0) || !(boundedMiB > 0)) throw new Error('--buffer-mib and --bounded-mib must be positive');
+for (const p of phases)
+  if (!['emit', 'publish', 'bounded'].includes(p)) throw new Error(`unknown phase ${p}`);
+
+const MiB = 1024 * 1024;
+const FLUSH_TIMEOUT_MS = 120_000;
+const logger = pino({ level: 'warn' }, pino.destination(2));
+
+interface PhaseResult {
+  phase: string;
+  load: LoadResult;
+  recordBytes: number;
+  delivered: number;
+  /** From the first call until flush resolved. */
+  endToEndSeconds: number;
+  flushSeconds: number;
+  droppedByPublisher: Record<string, number>;
+  bufferMaxBytes: number;
+  baseline: ReturnType<typeof memoryNow>;
+  peaks: MemoryPeaks;
+  /** Heap still in use right after the load, after a full GC (needs --expose-gc): what the buffer retains. */
+  retainedHeapBytes: number | undefined;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Heap in use after a full collection, or undefined without --expose-gc. */
+function retainedHeap(): number | undefined {
+  if (gc === undefined) return undefined;
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+function payload(i: number): { orderId: string; sku: string; qty: number; total: number; region: string } {
+  return { orderId: `o-${i}`, sku: `SKU-${i % 977}`, qty: (i % 5) + 1, total: 42.5, region: 'eu-west-1' };
+}
+
+async function highWatermark(admin: Admin, topic: string): Promise<number> {
+  const listed = await admin.listOffsets({
+    topics: [
+      {
+        name: topic,
+        partitions: [...Array(partitions).keys()].map((i) => ({ partitionIndex: i, timestamp: -1n })),
+      },
+    ],
+  });
+  return listed[0].partitions.reduce((sum, p) => sum + Number(p.offset), 0);
+}
+
+async function runPhase(phase: string, bootstrap: string, admin: Admin): Promise<PhaseResult> {
+  const topic = `bench-sdk-${phase}`;
+  await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
+  const maxBytes = (phase === 'bounded' ? boundedMiB : bufferMiB) * MiB;
+  const stream = phase === 'emit' ? 'events' : phase;
+  // Exactly what createTelemetry would resolve for this stream (its defaults), with the buffer set here.
+  const options: PublisherOptions = resolveStreamOptions(
+    {
+      service: 'bench',
+      bus: { bootstrap: [bootstrap] },
+      logger,
+      metrics: new Registry(),
+      streams: { [stream]: { topic, buffer: { kind: 'memory', maxBytes, whenFull: 'block' } } },
+    },
+    stream,
+  );
+  const publisher = await Publisher.open(options);
+  let sampleSize = 0;
+  let retainedHeapBytes: number | undefined;
+  gc?.();
+  const baseline = memoryNow();
+  const sampler = new MemorySampler(() => publisher.state.bufferedBytes);
+  const start = performance.now();
+  let load: LoadResult;
+  let flushStart: number;
+  if (phase === 'emit') {
+    // createTelemetry's facade over this publisher; the wrapper only notes the first record's size.
+    const telemetry = await openTelemetry({
+      service: 'bench',
+      streams: { events: options },
+      openPublisher: () =>
+        Promise.resolve({
+          publish: (r) => {
+            if (sampleSize === 0) sampleSize = recordBytes(r);
+            return publisher.publish(r);
+          },
+          flush: (ms) => publisher.flush(ms),
+          close: (ms) => publisher.close(ms),
+          get state() {
+            return publisher.state;
+          },
+        }),
+    });
+    const { events } = telemetry;
+    load = await driveLoad(
+      seconds,
+      (i) => events.emit('order.placed', payload(i), { key: `o-${i & 1023}` }),
+      () => events.drained(),
+    );
+    retainedHeapBytes = retainedHeap();
+    flushStart = performance.now();
+    const report = await telemetry.flush(FLUSH_TIMEOUT_MS);
+    if (report.events?.status !== 'drained') throw new Error(`emit flush: ${JSON.stringify(report)}`);
+  } else {
+    const value = Buffer.from(JSON.stringify(payload(123456)));
+    const keys = [...Array(1024).keys()].map((k) => Buffer.from(`o-${k}`));
+    sampleSize = recordBytes({ key: keys[0], value, headers: {} });
+    load = await driveLoad(
+      seconds,
+      (i) => publisher.publish({ key: keys[i & 1023], value, headers: {} }),
+      (blocked) => (blocked instanceof Promise ? blocked : Promise.resolve()),
+    );
+    retainedHeapBytes = retainedHeap();
+    flushStart = performance.now();
+    await publisher.flush(FLUSH_TIMEOUT_MS);
+  }
+  const end = performance.now();
+  const peaks = sampler.stop();
+  const droppedByPublisher = publisher.state.dropped;
+  await publisher.close(10_000);
+  return {
+    phase,
+    load,
+    recordBytes: sampleSize,
+    delivered: await highWatermark(admin, topic),
+    endToEndSeconds: (end - start) / 1000,
+    flushSeconds: (end - flushStart) / 1000,
+    droppedByPublisher,
+    bufferMaxBytes: maxBytes,
+    baseline,
+    peaks,
+    retainedHeapBytes,
+  };
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en');
+const mib = (b: number): string => (b / MiB).toFixed(1);
+
+function render(results: PhaseResult[], command: string): string {
+  const rows = [
+    ['phase', 'B/rec', 'calls', 'accepted/s', 'ns/call', 'delivered', 'delivered/s', 'flush s', 'dropped'],
+    ...results.map((r) => [
+      r.phase,
+      String(r.recordBytes),
+      fmt(r.load.calls),
+      fmt((r.load.accepted + r.load.blocked) / r.load.seconds),
+      r.load.nsPerCall.toFixed(0),
+      fmt(r.delivered),
+      fmt(r.delivered / r.endToEndSeconds),
+      r.flushSeconds.toFixed(2),
+      String(r.load.dropped + Object.values(r.droppedByPublisher).reduce((a, b) => a + b, 0)),
+    ]),
+  ];
+  const mem = [
+    [
+      'phase',
+      'buffer max MiB',
+      'peak buffered MiB',
+      'RSS base→peak MiB',
+      'heap base→peak MiB',
+      'external peak MiB',
+    ],
+    ...results.map((r) => [
+      r.phase,
+      mib(r.bufferMaxBytes),
+      mib(r.peaks.bufferedBytes),
+      `${mib(r.baseline.rssBytes)}→${mib(r.peaks.rssBytes)}`,
+      `${mib(r.baseline.heapUsedBytes)}→${mib(r.peaks.heapUsedBytes)}`,
+      mib(r.peaks.externalBytes),
+      r.retainedHeapBytes === undefined ? 'n/a (no --expose-gc)' : mib(r.retainedHeapBytes),
+    ]),
+  ];
+  const table = (t: string[][]): string => {
+    const widths = t[0].map((_, c) => Math.max(...t.map((row) => row[c].length)));
+    return t.map((row) => row.map((cell, c) => cell.padStart(widths[c])).join('  ')).join('\n') + '\n';
+  };
+  const best = Math.max(...results.map((r) => r.delivered / r.endToEndSeconds));
+  const lost = results.filter((r) => r.delivered !== r.load.accepted + r.load.blocked);
+  return [
+    `command: ${command}`,
+    `node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+    `broker child: durability ${flags.durability}, topic ${partitions} partition(s); publisher: createTelemetry defaults (acks -1, idempotent, lingerMs 5, maxBatchBytes 512 KiB), memory buffer whenFull block; ${seconds} s per phase`,
+    '',
+    table(rows),
+    table(mem),
+    "peak buffered = the publisher's own count (recordBytes); RSS/heap peaks include garbage not yet collected",
+    `delivered = the topic's high watermark after flush; delivered/s = delivered / (load + flush time)`,
+    lost.length === 0
+      ? 'every accepted record was delivered'
+      : `MISMATCH accepted vs delivered in: ${lost.map((r) => r.phase).join(', ')}`,
+    `memory bounded by the buffer: peak buffered <= buffer max in every phase: ${results.every((r) => r.peaks.bufferedBytes <= r.bufferMaxBytes) ? 'yes' : 'NO'}`,
+    `>= 500k small events/s end to end: ${best >= 500_000 ? 'met' : 'NOT met'} (best ${fmt(best)}/s)`,
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const command =
+    process.env.npm_lifecycle_event === 'bench:sdk'
+      ? ['npm run bench:sdk', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' ')
+      : [`npm exec -- node${gc ? ' --expose-gc' : ''} bench/sdk-throughput.ts`, ...argv].join(' ');
+  const dataDir = await mkdtemp(join(tmpdir(), 'sluice-bench-sdk-'));
+  const broker = await startBrokerChild({ dataDir, durability: flags.durability, partitions, label: 'sdk' });
+  const admin = new Admin({ clientId: 'bench-admin', bootstrapBrokers: [broker.bootstrap], retries: 0 });
+  try {
+    const results: PhaseResult[] = [];
+    for (const phase of phases) {
+      process.stderr.write(`phase ${phase}: ${seconds} s…\n`);
+      results.push(await runPhase(phase, broker.bootstrap, admin));
+    }
+    process.stdout.write(render(results, command));
+  } finally {
+    await admin.close();
+    await broker.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`benchmark failed: ${errorMessage(err)}\n`);
+  process.exitCode = 1;
+});
