@@ -78,48 +78,61 @@ function target(kind: TargetKind, bootstrap: string, created: string[], close: (
     bootstrap,
     kind,
     async createTopic(name, partitions, configs = {}) {
-      await withClient(bootstrap, async (client) => {
-        const res = await client.request(CreateTopicsApi, 7, {
-          topics: [
-            {
-              name,
-              numPartitions: partitions,
-              replicationFactor: -1,
-              assignments: [],
-              configs: Object.entries(configs).map(([key, value]) => ({ name: key, value })),
-            },
-          ],
-          timeoutMs: 30_000,
-          validateOnly: false,
-        });
-        const [result] = res.topics;
-        if (result.errorCode !== 0) {
-          throw new Error(
-            `creating topic ${name} on ${bootstrap} failed: ${errorName(result.errorCode)}` +
-              (result.errorMessage ? ` (${result.errorMessage})` : ''),
-          );
-        }
-      });
+      await createTopicOn(bootstrap, name, partitions, configs);
       created.push(name);
-      // Kafka's brokers list a new topic, and then take up its leadership, a moment after the controller
-      // made it.
-      const { host, port } = firstAddress(bootstrap);
-      await waitFor(
-        async () => {
-          const md = await requestMetadata(host, port, [name]).catch(() => undefined);
-          return md?.topics[0]?.partitions.length === partitions && (await partitionsLed(host, port, [name]));
-        },
-        {
-          what: `topic ${name} to have a serving leader for each of its ${partitions} partitions`,
-          everyMs: 50,
-        },
-      );
     },
     stop() {
       stopped ??= close();
       return stopped;
     },
   };
+}
+
+/**
+ * Creates a topic on the broker at `bootstrap` (default replication factor; `configs` as topic settings)
+ * and resolves once every partition has a leader that serves it. Throws naming the broker's error.
+ */
+export async function createTopicOn(
+  bootstrap: string,
+  name: string,
+  partitions: number,
+  configs: Record<string, string> = {},
+): Promise<void> {
+  await withClient(bootstrap, async (client) => {
+    const res = await client.request(CreateTopicsApi, 7, {
+      topics: [
+        {
+          name,
+          numPartitions: partitions,
+          replicationFactor: -1,
+          assignments: [],
+          configs: Object.entries(configs).map(([key, value]) => ({ name: key, value })),
+        },
+      ],
+      timeoutMs: 30_000,
+      validateOnly: false,
+    });
+    const [result] = res.topics;
+    if (result.errorCode !== 0) {
+      throw new Error(
+        `creating topic ${name} on ${bootstrap} failed: ${errorName(result.errorCode)}` +
+          (result.errorMessage ? ` (${result.errorMessage})` : ''),
+      );
+    }
+  });
+  // Kafka's brokers list a new topic, and then take up its leadership, a moment after the controller
+  // made it.
+  const { host, port } = firstAddress(bootstrap);
+  await waitFor(
+    async () => {
+      const md = await requestMetadata(host, port, [name]).catch(() => undefined);
+      return md?.topics[0]?.partitions.length === partitions && (await partitionsLed(host, port, [name]));
+    },
+    {
+      what: `topic ${name} to have a serving leader for each of its ${partitions} partitions`,
+      everyMs: 50,
+    },
+  );
 }
 
 async function withClient<T>(bootstrap: string, use: (client: RawClient) => Promise<T>): Promise<T> {
