@@ -63,3 +63,6 @@ export type { AttributeValue, Attributes, JsonValue } from './telemetry/validate
 
 // Publisher: batching, circuit breaker, memory/disk buffers and loss accounting, per stream.
 export * from './publisher/index.ts';
+
+// Consumer: consume() with at-most-once / at-least-once / effectively-once, retries, dead letters, lag.
+export * from './consumer/index.ts';
