@@ -11,6 +11,7 @@
 //   npm run bench:sdk   (node --expose-gc, so the heap a full buffer retains is measured after a full GC)
 //   npm run bench:sdk -- [--seconds 10] [--partitions 1] [--durability none] [--buffer-mib 256]
 //                        [--bounded-mib 8] [--phases emit,publish,bounded]
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +67,19 @@ interface PhaseResult {
   peaks: MemoryPeaks;
   /** Heap still in use right after the load, after a full GC (needs --expose-gc): what the buffer retains. */
   retainedHeapBytes: number | undefined;
+  /** CPU seconds over the phase: this (publisher) process, and the broker child. */
+  publisherCpuSeconds: number;
+  brokerCpuSeconds: number;
+}
+
+/** utime + stime of a process, in seconds (Linux /proc; 0 elsewhere). */
+function processCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -93,7 +107,12 @@ async function highWatermark(admin: Admin, topic: string): Promise<number> {
   return listed[0].partitions.reduce((sum, p) => sum + Number(p.offset), 0);
 }
 
-async function runPhase(phase: string, bootstrap: string, admin: Admin): Promise<PhaseResult> {
+async function runPhase(
+  phase: string,
+  bootstrap: string,
+  brokerPid: number,
+  admin: Admin,
+): Promise<PhaseResult> {
   const topic = `bench-sdk-${phase}`;
   await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
   const maxBytes = (phase === 'bounded' ? boundedMiB : bufferMiB) * MiB;
@@ -115,6 +134,8 @@ async function runPhase(phase: string, bootstrap: string, admin: Admin): Promise
   gc?.();
   const baseline = memoryNow();
   const sampler = new MemorySampler(() => publisher.state.bufferedBytes);
+  const brokerCpuBefore = processCpuSeconds(brokerPid);
+  const cpuBefore = process.cpuUsage();
   const start = performance.now();
   let load: LoadResult;
   let flushStart: number;
@@ -160,6 +181,8 @@ async function runPhase(phase: string, bootstrap: string, admin: Admin): Promise
     await publisher.flush(FLUSH_TIMEOUT_MS);
   }
   const end = performance.now();
+  const cpu = process.cpuUsage(cpuBefore);
+  const brokerCpuSeconds = processCpuSeconds(brokerPid) - brokerCpuBefore;
   const peaks = sampler.stop();
   const droppedByPublisher = publisher.state.dropped;
   await publisher.close(10_000);
@@ -175,6 +198,8 @@ async function runPhase(phase: string, bootstrap: string, admin: Admin): Promise
     baseline,
     peaks,
     retainedHeapBytes,
+    publisherCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    brokerCpuSeconds,
   };
 }
 
@@ -183,7 +208,18 @@ const mib = (b: number): string => (b / MiB).toFixed(1);
 
 function render(results: PhaseResult[], command: string): string {
   const rows = [
-    ['phase', 'B/rec', 'calls', 'accepted/s', 'ns/call', 'delivered', 'delivered/s', 'flush s', 'dropped'],
+    [
+      'phase',
+      'B/rec',
+      'calls',
+      'accepted/s',
+      'ns/call',
+      'delivered',
+      'delivered/s',
+      'flush s',
+      'dropped',
+      'CPU s pub/broker',
+    ],
     ...results.map((r) => [
       r.phase,
       String(r.recordBytes),
@@ -194,6 +230,7 @@ function render(results: PhaseResult[], command: string): string {
       fmt(r.delivered / r.endToEndSeconds),
       r.flushSeconds.toFixed(2),
       String(r.load.dropped + Object.values(r.droppedByPublisher).reduce((a, b) => a + b, 0)),
+      `${r.publisherCpuSeconds.toFixed(1)}/${r.brokerCpuSeconds.toFixed(1)}`,
     ]),
   ];
   const mem = [
@@ -204,6 +241,7 @@ function render(results: PhaseResult[], command: string): string {
       'RSS base→peak MiB',
       'heap base→peak MiB',
       'external peak MiB',
+      'heap after load+GC MiB',
     ],
     ...results.map((r) => [
       r.phase,
@@ -254,7 +292,7 @@ async function main(): Promise<void> {
     const results: PhaseResult[] = [];
     for (const phase of phases) {
       process.stderr.write(`phase ${phase}: ${seconds} s…\n`);
-      results.push(await runPhase(phase, broker.bootstrap, admin));
+      results.push(await runPhase(phase, broker.bootstrap, broker.pid, admin));
     }
     process.stdout.write(render(results, command));
   } finally {
