@@ -1,0 +1,266 @@
+// Delivery semantics measured: for each semantic a consumer process (sdk-consumer-child.ts) works through N
+// records into a SQLite file and is SIGKILLed at random points, restarted each time, then left to finish;
+// the test counts losses and duplicates in the file and prints them.
+//   at-most-once → no duplicates; at-least-once → no losses; effectively-once → neither.
+// Plus: a poison record goes to the dead-letter topic after its retries, with its origin in headers, and
+// the records after it are processed. Runs on the embedded broker or Apache Kafka (test/helpers/target.ts).
+//
+// Knobs: SLUICE_CONSUMER_RECORDS (default 5000; the issue's figure is 100000), SLUICE_CONSUMER_KILLS
+// (default 3; the issue's is 10), SLUICE_CONSUMER_SEED to replay the kill points.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { after, before, describe, test } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { DLQ_HEADERS } from '../../src/sdk/consumer/dead-letter.ts';
+import { consume } from '../../src/sdk/consumer/runner.ts';
+import { NonRetriableError, type Semantics } from '../../src/sdk/consumer/types.ts';
+import { createBusConsumer, createBusProducer, type IncomingRecord } from '../../src/sdk/kafka-client.ts';
+import { prng, seedFrom } from '../helpers/prng.ts';
+import { startTarget, uniqueTopic, type Target } from '../helpers/target.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const N = Number(process.env.SLUICE_CONSUMER_RECORDS ?? 5000);
+const KILLS = Number(process.env.SLUICE_CONSUMER_KILLS ?? 3);
+const SEED = seedFrom('SLUICE_CONSUMER_SEED');
+const PARTITIONS = 3;
+const CHILD = new URL('./sdk-consumer-child.ts', import.meta.url).pathname;
+
+let target: Target;
+let dir: string;
+before(async () => {
+  target = await startTarget();
+  dir = await mkdtemp(join(tmpdir(), 'sluice-consumer-semantics-'));
+});
+after(async () => {
+  await target.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function produce(topic: string, values: Buffer[]): Promise<void> {
+  const producer = createBusProducer({ bootstrap: [target.bootstrap] }, { acks: -1, idempotent: false });
+  try {
+    for (let i = 0; i < values.length; i += 500) {
+      await producer.send(
+        values
+          .slice(i, i + 500)
+          .map((value, j) => ({ topic, key: Buffer.from(`k${i + j}`), value, headers: {} })),
+      );
+    }
+  } finally {
+    await producer.close();
+  }
+}
+
+interface Child {
+  handled(): number;
+  stdout(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+function startChild(args: string[]): Child {
+  const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  let handled = 0;
+  child.stdout.setEncoding('utf8').on('data', (s: string) => {
+    out += s;
+    for (const m of s.matchAll(/^handled (\d+)$/gm)) handled = Number(m[1]);
+  });
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    handled: () => handled,
+    stdout: () => `${out}\n--- stderr ---\n${err}`,
+    exited,
+    kill: (signal) => void child.kill(signal),
+  };
+}
+
+/** The group's committed offsets have reached every partition's end. */
+async function groupCaughtUp(topic: string, group: string): Promise<boolean> {
+  const admin = new Kafka({ brokers: [target.bootstrap], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return ends.every(
+      (e) => committed.partitions.find((p) => p.partition === e.partition)?.offset === e.high,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function measure(semantics: Semantics, seed: number): Promise<{ losses: number; duplicates: number }> {
+  const random = prng(seed);
+  const topic = uniqueTopic(`semantics-${semantics}`);
+  const group = `${topic}-group`;
+  await target.createTopic(topic, PARTITIONS);
+  await target.createTopic(`${topic}.dlq`, 1);
+  await produce(
+    topic,
+    Array.from({ length: N }, (_, id) => Buffer.from(JSON.stringify({ id }))),
+  );
+  const file = join(dir, `${semantics}.db`);
+  const args = [target.bootstrap, topic, group, semantics, file];
+  const perRun = Math.max(1, Math.floor(N / (KILLS + 1)));
+  for (let k = 0; k < KILLS; k++) {
+    const child = startChild(args);
+    const killAt = random.int(1, perRun);
+    await waitFor(() => child.handled() >= killAt || undefined, {
+      what: `${semantics}: child ${k + 1} to handle ${killAt} records\n${child.stdout()}`,
+      deadlineMs: 120_000,
+    });
+    child.kill('SIGKILL');
+    await child.exited;
+  }
+  const last = startChild(args);
+  await waitFor(() => groupCaughtUp(topic, group), {
+    what: `${semantics}: the last child to catch up\n${last.stdout()}`,
+    deadlineMs: 180_000,
+    everyMs: 200,
+  });
+  last.kill('SIGTERM');
+  assert.deepEqual(await last.exited, { code: 0, signal: null }, last.stdout());
+
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    const { total, uniq, outOfRange } = db
+      .prepare(
+        'SELECT count(*) AS total, count(DISTINCT id) AS uniq, sum(id < 0 OR id >= ?) AS outOfRange FROM processed',
+      )
+      .get(N) as { total: number; uniq: number; outOfRange: number };
+    assert.equal(outOfRange, 0);
+    return { losses: N - uniq, duplicates: total - uniq };
+  } finally {
+    db.close();
+  }
+}
+
+describe(
+  `delivery semantics under ${KILLS} SIGKILLs over ${N} records (seed ${SEED})`,
+  { concurrency: 3 },
+  () => {
+    // The three run side by side: each restart waits for the group to expire its killed member (6 s).
+    test('at-most-once: no duplicates (losses counted)', async (t) => {
+      const { losses, duplicates } = await measure('at-most-once', SEED);
+      t.diagnostic(`at-most-once: ${losses} lost, ${duplicates} duplicated of ${N}`);
+      console.log(
+        `at-most-once: ${losses} lost, ${duplicates} duplicated of ${N} (${KILLS} kills, seed ${SEED})`,
+      );
+      assert.equal(duplicates, 0);
+    });
+
+    test('at-least-once: no losses (duplicates counted)', async (t) => {
+      const { losses, duplicates } = await measure('at-least-once', SEED + 1);
+      t.diagnostic(`at-least-once: ${losses} lost, ${duplicates} duplicated of ${N}`);
+      console.log(
+        `at-least-once: ${losses} lost, ${duplicates} duplicated of ${N} (${KILLS} kills, seed ${SEED})`,
+      );
+      assert.equal(losses, 0);
+    });
+
+    test('effectively-once: no losses and no duplicates', async (t) => {
+      const { losses, duplicates } = await measure('effectively-once', SEED + 2);
+      t.diagnostic(`effectively-once: ${losses} lost, ${duplicates} duplicated of ${N}`);
+      console.log(
+        `effectively-once: ${losses} lost, ${duplicates} duplicated of ${N} (${KILLS} kills, seed ${SEED})`,
+      );
+      assert.equal(losses, 0);
+      assert.equal(duplicates, 0);
+    });
+  },
+);
+
+test('a poison record lands in the dead-letter topic after its retries, with its origin; the records after it are processed', async () => {
+  const topic = uniqueTopic('poison');
+  const dlq = `${topic}.dlq`;
+  await target.createTopic(topic, 1);
+  await target.createTopic(dlq, 1);
+  await produce(topic, [
+    Buffer.from('{"id":0}'),
+    Buffer.from('{"id":1}'),
+    Buffer.from('not json {'),
+    Buffer.from('{"id":"three"}'),
+    Buffer.from('{"id":4}'),
+  ]);
+  const seen: number[] = [];
+  const attempts = new Map<bigint, number>();
+  const registry = new Registry();
+  const handle = await consume({
+    bus: { bootstrap: [target.bootstrap] },
+    topic,
+    group: `${topic}-group`,
+    semantics: 'at-least-once',
+    retry: { attempts: 3, initialDelayMs: 10, maxDelayMs: 20 },
+    deadLetterTopic: dlq,
+    metrics: registry,
+    lagIntervalMs: 0,
+    handler: (r, ctx) => {
+      attempts.set(r.offset, ctx.attempt);
+      const id = (JSON.parse(r.value!.toString()) as { id: unknown }).id; // throws on the non-JSON record
+      if (!Number.isInteger(id)) throw new NonRetriableError(`wrong schema: id ${JSON.stringify(id)}`);
+      seen.push(id as number);
+    },
+  });
+  try {
+    await waitFor(() => seen.includes(4), { what: 'the record after the poison ones to be handled' });
+    assert.deepEqual(seen, [0, 1, 4]);
+    assert.equal(attempts.get(2n), 3, 'the non-JSON record had its three attempts');
+    assert.equal(attempts.get(3n), 1, 'a NonRetriableError is not retried');
+    const lag = await waitFor(
+      async () => {
+        const l = await handle.lag();
+        return l.length === 1 && l[0].records === 0n ? l : undefined;
+      },
+      { what: 'lag 0 after the last record' },
+    );
+    assert.equal(lag[0].position, 5n);
+    const exported = await registry.getSingleMetricAsString('sluice_consumer_lag_records');
+    assert.match(
+      exported,
+      new RegExp(`sluice_consumer_lag_records\\{group="${topic}-group",topic="${topic}",partition="0"\\} 0`),
+    );
+  } finally {
+    await handle.stop();
+  }
+  await handle.done;
+
+  const dead: IncomingRecord[] = [];
+  const reader = createBusConsumer(
+    { bootstrap: [target.bootstrap] },
+    { group: `${dlq}-reader`, topics: [dlq], fromBeginning: true },
+  );
+  const reading = reader.run({ onBatch: (batch) => Promise.resolve(void dead.push(...batch)) });
+  try {
+    await waitFor(() => dead.length >= 2 || undefined, { what: 'two dead letters' });
+  } finally {
+    await reader.close();
+    await reading;
+  }
+  const header = (r: IncomingRecord, name: string): string | undefined => r.headers.get(name)?.toString();
+  assert.deepEqual(
+    dead.map((r) => ({
+      value: r.value!.toString(),
+      key: r.key!.toString(),
+      topic: header(r, DLQ_HEADERS.topic),
+      partition: header(r, DLQ_HEADERS.partition),
+      offset: header(r, DLQ_HEADERS.offset),
+      attempts: header(r, DLQ_HEADERS.attempts),
+    })),
+    [
+      { value: 'not json {', key: 'k2', topic, partition: '0', offset: '2', attempts: '3' },
+      { value: '{"id":"three"}', key: 'k3', topic, partition: '0', offset: '3', attempts: '1' },
+    ],
+  );
+  assert.match(header(dead[0], DLQ_HEADERS.error)!, /^SyntaxError: /);
+  assert.match(header(dead[1], DLQ_HEADERS.error)!, /^NonRetriableError: wrong schema/);
+});
