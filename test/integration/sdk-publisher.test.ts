@@ -2,6 +2,7 @@
 // as a child process, or a 1-node Apache Kafka with SLUICE_TEST_TARGET=kafka) is stopped while a producer
 // publishes, then restarted on the same port and data.
 //   SLUICE_OUTAGE_SECONDS (default 3) and SLUICE_OUTAGE_RATE (default 300/s): the issue's full size is 30 × 1000.
+//   SLUICE_OUTAGE_SIGNAL (default SIGTERM, a clean stop; SIGKILL for a crash) takes the bus down.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
@@ -22,6 +23,14 @@ import { waitFor } from '../helpers/wait-for.ts';
 const OUTAGE_S = Number(process.env.SLUICE_OUTAGE_SECONDS ?? 3);
 const RATE = Number(process.env.SLUICE_OUTAGE_RATE ?? 300);
 const KEYS = 10;
+const SIGNAL = outageSignal(process.env.SLUICE_OUTAGE_SIGNAL);
+
+function outageSignal(value = 'SIGTERM'): 'SIGTERM' | 'SIGKILL' {
+  if (value !== 'SIGTERM' && value !== 'SIGKILL') {
+    throw new Error(`SLUICE_OUTAGE_SIGNAL must be SIGTERM or SIGKILL, got "${value}"`);
+  }
+  return value;
+}
 
 interface Bus {
   bus: StoppableBus;
@@ -114,7 +123,7 @@ test('outage with a big disk buffer: every record arrives exactly once, in order
   const p = await Publisher.open(options(bus, { kind: 'disk', dir, maxBytes: 256 << 20, whenFull: 'block' }));
   const total = Math.round(RATE * (OUTAGE_S + 2));
   await publishPaced(p, total, Math.round(RATE / 2), async () => {
-    await bus.bus.stop();
+    await bus.bus.stop(SIGNAL);
     await waitFor(() => p.state.breaker === 'open', { what: 'the breaker to open' });
     await new Promise((resolve) => setTimeout(resolve, OUTAGE_S * 1000)); // the outage itself
     await bus.bus.start();
@@ -142,7 +151,7 @@ for (const whenFull of ['drop_newest', 'drop_oldest'] as const) {
     });
     const total = Math.round(RATE * (OUTAGE_S + 2));
     await publishPaced(p, total, Math.round(RATE / 2), async () => {
-      await bus.bus.stop();
+      await bus.bus.stop(SIGNAL);
       await waitFor(() => p.state.breaker === 'open', { what: 'the breaker to open' });
       await new Promise((resolve) => setTimeout(resolve, OUTAGE_S * 1000));
       await bus.bus.start();
@@ -163,7 +172,7 @@ for (const whenFull of ['drop_newest', 'drop_oldest'] as const) {
 
 test('a producer SIGKILLed with a non-empty disk buffer is restarted and delivers it', async (t) => {
   const bus = await startBus(t);
-  await bus.bus.stop();
+  await bus.bus.stop(SIGNAL);
   const dir = await tempDir('sluice-publisher-killed-');
   t.after(() => rm(dir, { recursive: true, force: true }));
   const count = 2000;
