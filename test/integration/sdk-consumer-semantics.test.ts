@@ -123,6 +123,9 @@ async function measure(semantics: Semantics, seed: number): Promise<{ losses: nu
     await child.exited;
   }
   const last = startChild(args);
+  // Earlier runs may have committed everything already (at-most-once commits first): the last one must have
+  // started before it is told to stop, so its stop is the graceful one being checked.
+  await waitFor(() => /^started$/m.test(last.stdout()), { what: `${semantics}: the last child to start` });
   await waitFor(() => groupCaughtUp(topic, group), {
     what: `${semantics}: the last child to catch up\n${last.stdout()}`,
     deadlineMs: 180_000,
