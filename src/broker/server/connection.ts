@@ -102,7 +102,9 @@ export class Connection {
       this.#queue.push(frame);
       this.#queuedBytes += frame.length;
     }
-    if (this.#queuedBytes + this.#decoder.bufferedBytes > MAX_QUEUED_REQUEST_BYTES) this.#socket.pause();
+    // Only whole frames waiting to be handled count: a frame still arriving is bounded by maxFrameBytes, and
+    // pausing while it is incomplete would stall a connection whose one big request can never finish.
+    if (this.#queuedBytes > MAX_QUEUED_REQUEST_BYTES) this.#socket.pause();
     if (!this.#processing && this.#queue.length > 0) this.#idle = this.#drain();
   }
 
