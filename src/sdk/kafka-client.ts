@@ -332,6 +332,11 @@ export interface BusConsumerOptions {
   maxBatchRecords?: number;
   /** Fetching pauses while this many records wait for their handler (default 5000). */
   maxBufferedRecords?: number;
+  /**
+   * Static membership (KIP-345): a member restarted with the same id gets its partitions back without a
+   * rebalance or waiting for the session timeout. Unique per member of the group; no whitespace.
+   */
+  groupInstanceId?: string;
 }
 
 interface PartitionState extends TopicPartition {
@@ -371,10 +376,19 @@ export function createBusConsumer(bus: BusConfig, options: BusConsumerOptions): 
     options.isolation === 'read_committed'
       ? FetchIsolationLevels.READ_COMMITTED
       : FetchIsolationLevels.READ_UNCOMMITTED;
+  if (
+    options.groupInstanceId !== undefined &&
+    (typeof options.groupInstanceId !== 'string' || !/^\S+$/.test(options.groupInstanceId))
+  ) {
+    throw new TypeError(
+      `groupInstanceId must be a non-empty string without whitespace, got ${JSON.stringify(options.groupInstanceId)}`,
+    );
+  }
   const topics = [...new Set(options.topics)];
   const consumer = new Consumer({
     ...base,
     groupId: options.group,
+    ...(options.groupInstanceId === undefined ? {} : { groupInstanceId: options.groupInstanceId }),
     autocommit: false,
     sessionTimeout,
     heartbeatInterval,

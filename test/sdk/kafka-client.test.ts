@@ -1,6 +1,7 @@
 // src/sdk/kafka-client.ts against the embedded broker in-process: the producer's deadline when the bus goes
 // away and its recovery when it is back on the same port, and the consumer's group behaviour.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { startBroker } from '../../src/broker/broker.ts';
@@ -13,7 +14,9 @@ import {
   type BusConfig,
   type IncomingRecord,
 } from '../../src/sdk/kafka-client.ts';
+import { DescribeGroupsApi } from '../../src/protocol/messages/index.ts';
 import { startTestBroker, tempDir } from '../helpers/broker.ts';
+import { RawClient } from '../helpers/raw-client.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const record = (topic: string, i: number) => ({
@@ -22,6 +25,8 @@ const record = (topic: string, i: number) => ({
   value: Buffer.from(`v${i}`),
   headers: { n: Buffer.from(String(i)) },
 });
+
+const CHILD = new URL('./static-member-child.ts', import.meta.url).pathname;
 
 /** A handler that does its work synchronously. */
 const settled = (_: unknown): Promise<void> => Promise.resolve();
@@ -284,6 +289,69 @@ test('a pending onBatch holds back its own partition only, and everything arrive
     );
   }
   assert.ok(batches.every((b) => b.offsets.length <= 5));
+  await consumer.close();
+  await run;
+});
+
+test('static membership: a member SIGKILLed and restarted with the same groupInstanceId gets its partitions back', async (t) => {
+  assert.throws(
+    () => createBusConsumer({ bootstrap: ['h:1'] }, { group: 'g', topics: ['t'], groupInstanceId: 'a b' }),
+    TypeError,
+  );
+  const { bus, producer } = await setup(t, 2);
+  // A session far longer than the wait below: only static membership lets the restart in before the
+  // dead member's session runs out (a dynamic member would leave the group rebalancing, waiting for it).
+  const session = '120000';
+  const child = spawn(process.execPath, [CHILD, bus.bootstrap[0], 'in', 'gs', 'member-1', session], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+  await producer.send([record('in', 1), record('in', 2)]);
+  await waitFor(() => out.includes('committed v1\n') && out.includes('committed v2\n'), {
+    what: 'the child committed v1, v2',
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+
+  const got: string[] = [];
+  const consumer = createBusConsumer(bus, {
+    group: 'gs',
+    topics: ['in'],
+    fromBeginning: true, // a partition without a commit: the records produced below must not be skipped
+    groupInstanceId: 'member-1',
+    sessionTimeoutMs: Number(session),
+  });
+  t.after(() => consumer.close());
+  const assigned: number[] = [];
+  const run = consumer.run({
+    onAssigned(partitions) {
+      assigned.push(...partitions.map((p) => p.partition));
+      return Promise.resolve();
+    },
+    async onBatch(records) {
+      got.push(...records.map((r) => r.value!.toString()));
+      const last = records.at(-1)!;
+      await consumer.commit([{ topic: last.topic, partition: last.partition, offset: last.offset + 1n }]);
+    },
+  });
+  await producer.send([record('in', 3), record('in', 4), record('in', 5)]);
+  // Resumed from the committed offsets: the next records only, on both partitions.
+  await waitFor(() => got.length >= 3, { what: 'the restarted member got v3..v5', deadlineMs: 45_000 });
+  assert.deepEqual(got.sort(), ['v3', 'v4', 'v5']);
+  assert.deepEqual(assigned.sort(), [0, 1]);
+  const port = Number(bus.bootstrap[0].split(':')[1]);
+  const raw = await RawClient.connect(port);
+  t.after(() => raw.close());
+  const res = await raw.request(DescribeGroupsApi, 5, { groups: ['gs'], includeAuthorizedOperations: false });
+  const [group] = res.groups;
+  assert.equal(group.groupState, 'Stable');
+  assert.deepEqual(
+    group.members.map((m) => m.groupInstanceId),
+    ['member-1'],
+  );
   await consumer.close();
   await run;
 });

@@ -95,6 +95,7 @@ class Runner<Tx> {
       ...(options.heartbeatIntervalMs === undefined
         ? {}
         : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+      ...(options.groupInstanceId === undefined ? {} : { groupInstanceId: options.groupInstanceId }),
     });
     this.done = new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
     // done is for callers who care; an unobserved rejection must not crash the process.

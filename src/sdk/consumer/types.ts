@@ -80,6 +80,8 @@ interface CommonOptions {
   fromBeginning?: boolean;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /** Static group membership: a restarted member with the same id resumes its partitions at once. */
+  groupInstanceId?: string;
   /** How often lag gauges are refreshed from the high watermarks (default 5 s; 0 = only on lag()). */
   lagIntervalMs?: number;
   /** prom-client registry for the lag and failure metrics (default: prom-client's global registry). */

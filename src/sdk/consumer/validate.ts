@@ -39,6 +39,14 @@ export function validateOptions<Tx>(options: ConsumeOptions<Tx>): void {
       throw new ConsumerConfigError('deadLetterTopic must differ from topic (a poison record would loop)');
     }
   }
+  if (o.groupInstanceId !== undefined) {
+    nonEmpty(o.groupInstanceId, 'groupInstanceId');
+    if (/\s/.test(o.groupInstanceId as string)) {
+      throw new ConsumerConfigError(
+        `groupInstanceId must not contain whitespace, got ${JSON.stringify(o.groupInstanceId)}`,
+      );
+    }
+  }
   retryPolicy(o.retry as ConsumeOptions<Tx>['retry']);
   if (
     o.lagIntervalMs !== undefined &&

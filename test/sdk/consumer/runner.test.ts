@@ -329,6 +329,8 @@ test('bad options are refused with ConsumerConfigError', async () => {
     ['attempts 0', { retry: { attempts: 0 } }, /retry\.attempts/],
     ['max below initial', { retry: { initialDelayMs: 50, maxDelayMs: 10 } }, /retry\.maxDelayMs/],
     ['negative lag interval', { lagIntervalMs: -1 }, /lagIntervalMs/],
+    ['empty group instance id', { groupInstanceId: '' }, /groupInstanceId must be a non-empty/],
+    ['group instance id with a space', { groupInstanceId: 'a b' }, /groupInstanceId must not contain/],
   ];
   for (const [what, change, message] of cases) {
     await assert.rejects(
