@@ -31,3 +31,13 @@ export function failureCounters(registry: Registry): FailureCounters {
     ),
   };
 }
+
+/** Rebuilds of the bus consumer after the bus was lost (one per attempt). */
+export function reconnectCounter(registry: Registry): Counter<'group'> {
+  return counter(
+    registry,
+    'sluice_consumer_reconnects_total',
+    'Attempts to rebuild the bus consumer after a retriable bus failure',
+    ['group'],
+  );
+}

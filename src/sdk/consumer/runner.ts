@@ -12,7 +12,13 @@
 // A failing record is retried with back-off; after its last attempt it goes to the dead-letter topic (which
 // is at-least-once: a crash between the dead-letter send and the next commit sends it again) and the
 // partition moves on. stop() lets the record in flight finish, commits what was handled, leaves the group.
-import { register as globalRegistry } from 'prom-client';
+//
+// When the bus goes away (the bus consumer's run() rejects with a retriable BusError) the runner closes that
+// consumer and builds a new one after a capped exponential back-off (retry.initialDelayMs..maxDelayMs),
+// again and again until the bus answers or stop() is called. The new member resumes where the group's
+// committed offsets are (at-most-once, at-least-once) or where the sink's are (effectively-once, through
+// onAssigned). Any other failure is fatal: the runner stops and `done` rejects.
+import { register as globalRegistry, type Counter } from 'prom-client';
 import type {
   BusConsumer,
   BusProducer,
@@ -21,9 +27,10 @@ import type {
   TopicPartitionOffset,
 } from './bus.ts';
 import { deadLetterRecord, describeError } from './dead-letter.ts';
+import { BusError } from '../kafka-client.ts';
 import { defaultCreateConsumer, defaultCreateProducer } from './default-bus.ts';
 import { key, LagTracker } from './lag.ts';
-import { failureCounters, type FailureCounters } from './metrics.ts';
+import { failureCounters, reconnectCounter, type FailureCounters } from './metrics.ts';
 import { abortableSleep, backoffDelay, retryPolicy, type RetryPolicy } from './retry.ts';
 import { validateOptions } from './validate.ts';
 import {
@@ -64,7 +71,11 @@ class Runner<Tx> {
   readonly done: Promise<void>;
   readonly #o: ConsumeOptions<Tx>;
   readonly #policy: RetryPolicy;
-  readonly #consumer: BusConsumer;
+  /** Replaced by a new one each time the bus is lost. */
+  #consumer: BusConsumer;
+  /** Reconnect attempts since the last successful join (drives the back-off). */
+  #reconnectAttempt = 0;
+  readonly #reconnects: Counter<'group'>;
   readonly #lag: LagTracker;
   readonly #failures: FailureCounters;
   readonly #log: ConsumerLogger;
@@ -87,7 +98,16 @@ class Runner<Tx> {
     const registry = options.metrics ?? globalRegistry;
     this.#lag = new LagTracker(options.group, registry, options.now ?? Date.now);
     this.#failures = failureCounters(registry);
-    this.#consumer = (options.createConsumer ?? defaultCreateConsumer)(options.bus, {
+    this.#reconnects = reconnectCounter(registry);
+    this.#consumer = this.#createConsumer();
+    this.done = new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
+    // done is for callers who care; an unobserved rejection must not crash the process.
+    this.done.catch(() => {});
+  }
+
+  #createConsumer(): BusConsumer {
+    const options = this.#o;
+    return (options.createConsumer ?? defaultCreateConsumer)(options.bus, {
       group: options.group,
       topics: [options.topic],
       fromBeginning: options.fromBeginning ?? true,
@@ -97,9 +117,6 @@ class Runner<Tx> {
         : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
       ...(options.groupInstanceId === undefined ? {} : { groupInstanceId: options.groupInstanceId }),
     });
-    this.done = new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
-    // done is for callers who care; an unobserved rejection must not crash the process.
-    this.done.catch(() => {});
   }
 
   get #stopped(): boolean {
@@ -108,12 +125,7 @@ class Runner<Tx> {
 
   async start(): Promise<void> {
     if (this.#o.sink) await this.#o.sink.init();
-    const running = this.#consumer.run({
-      onBatch: (records) => this.#onBatch(records),
-      onAssigned: (partitions) => this.#onAssigned(partitions),
-      onRevoked: (partitions) => this.#onRevoked(partitions),
-    });
-    running.catch((error: unknown) => this.#fail(error));
+    this.#launch();
     const every = this.#o.lagIntervalMs ?? 5000;
     if (every > 0) {
       this.#lagTimer = setInterval(() => {
@@ -123,6 +135,48 @@ class Runner<Tx> {
       }, every);
       this.#lagTimer.unref();
     }
+  }
+
+  #launch(): void {
+    const consumer = this.#consumer;
+    consumer
+      .run({
+        onBatch: (records) => this.#onBatch(records),
+        onAssigned: (partitions) => this.#onAssigned(partitions),
+        onRevoked: (partitions) => this.#onRevoked(partitions),
+      })
+      .catch((error: unknown) => this.#lost(consumer, error));
+  }
+
+  #lost(consumer: BusConsumer, error: unknown): void {
+    if (this.#stopped || this.#fatal || consumer !== this.#consumer) return;
+    if (!(error instanceof BusError && error.retriable)) {
+      this.#fail(error);
+      return;
+    }
+    this.#reconnect(consumer, error).catch((e: unknown) => this.#fail(e));
+  }
+
+  /** Closes the lost consumer, waits out the back-off, builds and runs a new one (unless stopped). */
+  async #reconnect(lost: BusConsumer, error: BusError): Promise<void> {
+    const attempt = ++this.#reconnectAttempt;
+    const delayMs = backoffDelay(this.#policy, attempt);
+    this.#reconnects.inc({ group: this.#o.group });
+    this.#log.warn(
+      { attempt, delayMs, err: describeError(error) },
+      'bus lost: rebuilding the consumer after a back-off',
+    );
+    // The lost member's partitions are no longer ours: forget their positions so stop() does not commit
+    // them over the progress of whichever member owns them now.
+    this.#lag.revoked(this.#lag.positions());
+    this.#committed.clear();
+    await lost.close().catch((closeError: unknown) => {
+      this.#log.warn({ err: describeError(closeError) }, 'closing the lost consumer failed');
+    });
+    await this.#sleep(delayMs, this.#abort.signal);
+    if (this.#stopped) return;
+    this.#consumer = this.#createConsumer();
+    this.#launch();
   }
 
   async lag(): Promise<PartitionLag[]> {
@@ -168,6 +222,7 @@ class Runner<Tx> {
   }
 
   async #onAssigned(partitions: TopicPartition[]): Promise<TopicPartitionOffset[] | void> {
+    this.#reconnectAttempt = 0; // joined: the bus is back
     this.#lag.assigned(partitions);
     const sink = this.#o.sink;
     if (!sink) return;

@@ -47,9 +47,20 @@ export class FakeBusConsumer implements BusConsumer {
     this.events = events;
   }
 
+  /** When set, run() rejects with it at once (a bus still down when the consumer is rebuilt). */
+  failRun: Error | undefined;
+  #running: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+
+  /** Pending until close() (resolves) or lose() (rejects), like the real consumer's run(). */
   run(handlers: BusConsumerHandlers): Promise<void> {
     this.handlers = handlers;
-    return Promise.resolve();
+    if (this.failRun !== undefined) return Promise.reject(this.failRun);
+    return new Promise((resolve, reject) => (this.#running = { resolve, reject }));
+  }
+
+  /** The bus goes away: run() rejects with `error`. */
+  lose(error: unknown): void {
+    this.#running?.reject(error);
   }
 
   commit(offsets: TopicPartitionOffset[]): Promise<void> {
@@ -72,6 +83,7 @@ export class FakeBusConsumer implements BusConsumer {
   close(): Promise<void> {
     this.closed = true;
     this.events.push('close');
+    this.#running?.resolve();
     return Promise.resolve();
   }
 
