@@ -41,6 +41,12 @@ test('at-least-once: the consumer survives the bus going away and every record i
   const seen = new Set<number>();
   let handledCount = 0;
   const warnings: string[] = [];
+  // What the consumer logged, shown when the test fails.
+  const log: string[] = [];
+  const explain = <T>(waiting: Promise<T>): Promise<T> =>
+    waiting.catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}\nconsumer log:\n${log.join('\n')}`);
+    });
   const metrics = new Registry();
   const handle = await consume({
     bus: config,
@@ -52,7 +58,14 @@ test('at-least-once: the consumer survives the bus going away and every record i
     retry: { attempts: 2, initialDelayMs: 100, maxDelayMs: 1000 },
     metrics,
     lagIntervalMs: 0,
-    logger: { info() {}, warn: (_o, msg) => warnings.push(msg), error() {} },
+    logger: {
+      info: (o, msg) => log.push(`info ${msg} ${JSON.stringify(o)}`),
+      warn: (o, msg) => {
+        warnings.push(msg);
+        log.push(`warn ${msg} ${JSON.stringify(o)}`);
+      },
+      error: (o, msg) => log.push(`error ${msg} ${JSON.stringify(o)}`),
+    },
     handler: (r) => {
       seen.add((JSON.parse(r.value!.toString()) as { id: number }).id);
       handledCount++;
@@ -69,19 +82,23 @@ test('at-least-once: the consumer survives the bus going away and every record i
   };
 
   await produce(0, PER_PHASE);
-  await waitFor(allUpTo(PER_PHASE), { what: `records 0..${PER_PHASE - 1} handled` });
+  await explain(waitFor(allUpTo(PER_PHASE), { what: `records 0..${PER_PHASE - 1} handled` }));
 
   await bus.stop();
-  await waitFor(async () => (await reconnects()) >= 1, {
-    what: 'the consumer noticing the outage and rebuilding',
-    deadlineMs: 120_000,
-  });
+  await explain(
+    waitFor(async () => (await reconnects()) >= 1, {
+      what: 'the consumer noticing the outage and rebuilding',
+      deadlineMs: 120_000,
+    }),
+  );
   await bus.start();
   await produce(PER_PHASE, 2 * PER_PHASE);
-  await waitFor(allUpTo(2 * PER_PHASE), {
-    what: `records ${PER_PHASE}..${2 * PER_PHASE - 1} handled after the restart`,
-    deadlineMs: 120_000,
-  });
+  await explain(
+    waitFor(allUpTo(2 * PER_PHASE), {
+      what: `records ${PER_PHASE}..${2 * PER_PHASE - 1} handled after the restart`,
+      deadlineMs: 120_000,
+    }),
+  );
   assert.ok(handledCount >= 2 * PER_PHASE);
   assert.ok(
     warnings.some((w) => w.startsWith('bus lost')),
