@@ -53,6 +53,8 @@ class HandlerFailure extends Error {
 }
 
 const SAVEPOINT = 'sluice_record';
+/** Consecutive retriable commit failures after which the bus consumer is rebuilt. */
+const COMMIT_FAILURES_BEFORE_LOST = 3;
 
 const silentLogger: ConsumerLogger = { info() {}, warn() {}, error() {} };
 
@@ -477,14 +479,24 @@ class Runner<Tx> {
     for (const o of offsets) this.#committed.set(key(o.topic, o.partition), o.offset);
   }
 
-  /** Commits, retrying with back-off while the bus refuses; false when stop() came first. */
+  /**
+   * Commits, retrying with back-off while the bus refuses; false when stop() came first or the consumer was
+   * given up as lost. A bus consumer waiting on this batch fetches nothing, so it may never notice the bus
+   * is gone: repeated retriable failures count as losing it (the batch is redelivered by the next member).
+   */
   async #commitUntilDone(offsets: TopicPartitionOffset[]): Promise<boolean> {
+    const consumer = this.#consumer;
     for (let n = 1; ; n++) {
+      if (consumer !== this.#consumer) return false;
       try {
         await this.#commit(offsets);
         return true;
       } catch (error) {
         this.#log.warn({ err: describeError(error) }, 'commit failed; retrying');
+        if (n >= COMMIT_FAILURES_BEFORE_LOST && error instanceof BusError && error.retriable) {
+          this.#lost(consumer, error);
+          return false;
+        }
         await this.#sleep(backoffDelay(this.#policy, n), this.#abort.signal);
         if (this.#stopped) return false;
       }

@@ -39,6 +39,8 @@ export class FakeBusConsumer implements BusConsumer {
   handlers: BusConsumerHandlers | undefined;
   closed = false;
   failCommits = 0;
+  /** What a failing commit rejects with (default a plain Error). */
+  commitError: Error | undefined;
   readonly committed: TopicPartitionOffset[] = [];
   hwms: TopicPartitionOffset[] = [];
   readonly events: Events;
@@ -67,7 +69,7 @@ export class FakeBusConsumer implements BusConsumer {
     if (this.failCommits > 0) {
       this.failCommits--;
       this.events.push('commit-failed');
-      return Promise.reject(new Error('coordinator not available'));
+      return Promise.reject(this.commitError ?? new Error('coordinator not available'));
     }
     for (const o of offsets) {
       this.events.push(`commit ${o.partition}@${o.offset}`);

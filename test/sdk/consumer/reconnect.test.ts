@@ -149,3 +149,20 @@ test('effectively-once: the rebuilt consumer resumes from the offsets the sink h
   assert.deepEqual(sink.rows, ['v0', 'v1', 'v2']);
   await handle.stop();
 });
+
+test('commits failing with a retriable BusError while a batch waits: the consumer is rebuilt, the batch redelivered', async () => {
+  const r = rig();
+  const handle = await consume({ ...r.options, semantics: 'at-least-once', handler: () => {} });
+  const first = r.consumers[0];
+  await first.assign([{ topic: 't', partition: 0 }]);
+  first.failCommits = 100;
+  first.commitError = lost();
+  await first.deliver(records(0, 0, 2));
+  await waitFor(() => r.consumers.length === 2, { what: 'a second consumer' });
+  assert.equal(r.events.filter((e) => e === 'commit-failed').length, 3);
+  await r.consumers[1].assign([{ topic: 't', partition: 0 }]);
+  await r.consumers[1].deliver(records(0, 0, 2));
+  assert.ok(r.events.includes('commit 0@2'));
+  await handle.stop();
+  await handle.done;
+});
