@@ -1,11 +1,9 @@
 // kcat (librdkafka 2.0.2) on whichever target the environment names (test/helpers/target.ts): -P with
 // keys, headers and every compression codec read back with -C, -L for a topic, and -Q by timestamp.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
+import { runKcat } from '../helpers/kcat.ts';
 import { startTarget, uniqueTopic, type Target } from '../helpers/target.ts';
-
-const KCAT = '/usr/bin/kcat';
 
 let target: Target;
 before(async () => {
@@ -13,23 +11,9 @@ before(async () => {
 });
 after(() => target?.stop());
 
-/** Runs kcat to completion (killed and failed after a generous deadline); resolves with its stdout. */
-function kcat(args: string[], input = ''): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(KCAT, ['-b', target.bootstrap, '-X', 'enable.idempotence=false', ...args]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(stdout);
-      else reject(new Error(`kcat ${args.join(' ')} exited with ${code ?? signal}: ${stderr}`));
-    });
-    child.stdin.end(input);
-  });
+async function kcat(args: string[], input = ''): Promise<string> {
+  const bootstrap = ['-b', target.bootstrap, '-X', 'enable.idempotence=false'];
+  return (await runKcat([...bootstrap, ...args], { input })).stdout;
 }
 
 test('kcat -P with keys, headers and each codec; -C -o beginning -e reads them back in order', async () => {

@@ -1,19 +1,12 @@
 // kcat (librdkafka 2.0.2, Metadata v4) lists this broker and its topics: `kcat -L` against the in-process
 // broker, its text output parsed line by line.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { startTestBroker } from '../../helpers/broker.ts';
+import { runKcat } from '../../helpers/kcat.ts';
 
-const KCAT = '/usr/bin/kcat';
-
-function kcat(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(KCAT, args, { timeout: 120_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`kcat ${args.join(' ')} failed: ${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
+async function kcat(args: string[]): Promise<string> {
+  return (await runKcat(args, { timeoutMs: 120_000 })).stdout;
 }
 
 interface Listing {

@@ -1,31 +1,15 @@
 // The data path with kcat (librdkafka 2.0.2): -P with keys, headers and every compression codec, read
 // back with -C; -Q by timestamp. What kcat wrote is also read with our own codec, to see the codec it used.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import type { TestBroker } from '../../helpers/broker.ts';
+import { runKcat } from '../../helpers/kcat.ts';
 import { readBatchHeader, decodeRecords, splitBatches } from '../../../src/protocol/record-batch.ts';
 import { connectClient, fetch, fetchRequest, setup } from './data-path.ts';
 
-const KCAT = '/usr/bin/kcat';
-
-/** Runs kcat to completion (killed and failed after a generous deadline); resolves with its stdout. */
-function kcat(broker: TestBroker, args: string[], input = ''): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(KCAT, ['-b', broker.bootstrap, '-X', 'enable.idempotence=false', ...args]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(stdout);
-      else reject(new Error(`kcat ${args.join(' ')} exited with ${code ?? signal}: ${stderr}`));
-    });
-    child.stdin.end(input);
-  });
+async function kcat(broker: TestBroker, args: string[], input = ''): Promise<string> {
+  const bootstrap = ['-b', broker.bootstrap, '-X', 'enable.idempotence=false'];
+  return (await runKcat([...bootstrap, ...args], { input })).stdout;
 }
 
 test('kcat -P with keys, headers and each codec; -C -o beginning -e reads them back', async (t) => {

@@ -3,37 +3,17 @@
 // resends what was in flight with the same sequences, the broker answers the retries with the original
 // offsets, and the log holds every line exactly once, in order.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { startTestBroker } from '../../helpers/broker.ts';
+import { runKcat } from '../../helpers/kcat.ts';
 import { dropAfterProduces, storedRecords } from './idempotence-faults.ts';
-
-const KCAT = '/usr/bin/kcat';
-
-/** Runs kcat to completion (killed and failed after a generous deadline); resolves with its stderr. */
-function kcat(args: string[], input: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(KCAT, args);
-    let stderr = '';
-    child.stdout.resume();
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(stderr);
-      else reject(new Error(`kcat ${args.join(' ')} exited with ${code ?? signal}: ${stderr}`));
-    });
-    child.stdin.end(input);
-  });
-}
 
 test('kcat -X enable.idempotence=true: connection dropped after the append, retried, each line once', async (t) => {
   const plan = dropAfterProduces([1, 3]);
   const broker = await startTestBroker(t, { faults: plan.faults });
   await broker.context.topics.create('events', 1, {});
   const lines = Array.from({ length: 200 }, (_, i) => `line-${i}`);
-  await kcat(
+  await runKcat(
     [
       '-b',
       broker.bootstrap,
@@ -53,7 +33,7 @@ test('kcat -X enable.idempotence=true: connection dropped after the append, retr
       '-X',
       'linger.ms=0',
     ],
-    lines.join('\n') + '\n',
+    { input: lines.join('\n') + '\n' },
   );
   assert.equal(plan.dropped.length, 2);
   assert.deepEqual(plan.reanswered, plan.dropped);
