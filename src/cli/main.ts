@@ -39,3 +39,7 @@ export async function main(argv: string[]): Promise<void> {
     throw err;
   }
 }
+
+// Run from source (`node src/cli/main.ts …`, as the tests and the supervisor's children in a checkout do);
+// bin/sluice.js imports the compiled module, where this is false.
+if (import.meta.main) await main(process.argv);
