@@ -1,0 +1,14 @@
+// The alerting service's own settings in the topology (components.<name> with kind: alerting).
+import { z } from 'zod';
+
+export const alertingSettings = z.object({
+  /** Metric streams the rules read (names of topology streams). */
+  streams: z.array(z.string().min(1)).min(1).default(['metrics']),
+  /** Consumer group (default `sluice-alerting-<component name>`). */
+  group: z.string().min(1).optional(),
+  /** Rules file (YAML); relative to the topology file. Default: the built-in demo rules. */
+  rulesFile: z.string().min(1).optional(),
+  /** Webhook receivers (Alertmanager-compatible JSON); notifications also go to the console (the log). */
+  webhooks: z.array(z.url()).default([]),
+});
+export type AlertingSettings = z.output<typeof alertingSettings>;

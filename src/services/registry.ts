@@ -1,0 +1,5 @@
+// Component kind → its main, loaded on demand so a process only loads the service it runs.
+// Each service adds its own line.
+import type { ServiceRegistry } from './runtime.ts';
+
+export const services: ServiceRegistry = {};
