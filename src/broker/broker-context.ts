@@ -9,6 +9,7 @@ import type { HandlerRegistry } from './handlers/handler.ts';
 import type { BrokerMetrics } from './metrics.ts';
 import type { Producers } from './producers/producers.ts';
 import type { TopicManager } from './topics/topic-manager.ts';
+import type { TransactionCoordinator } from './transactions/coordinator.ts';
 
 export interface BrokerContext {
   readonly config: BrokerConfig;
@@ -27,6 +28,8 @@ export interface BrokerContext {
   readonly groups: GroupCoordinator;
   /** Idempotent producers: sequence windows per partition and the producer id allocator. */
   readonly producers: Producers;
+  /** Transactional ids, open transactions, markers, read_committed state (transactions/). */
+  readonly transactions: TransactionCoordinator;
   /** Test-only fault hooks (faults.ts); empty unless startBroker was given some. */
   readonly faults: BrokerFaults;
   /** Aborted when the broker starts shutting down: long polls answer at once instead of waiting. */

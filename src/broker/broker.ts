@@ -19,6 +19,8 @@ import { Producers } from './producers/producers.ts';
 import { Listener } from './server/listener.ts';
 import { timedFs } from './timed-fs.ts';
 import { TopicManager } from './topics/topic-manager.ts';
+import { openTransactions } from './transactions/open.ts';
+import { systemClock } from './groups/clock.ts';
 
 export interface StartBrokerOptions extends BrokerConfigInput {
   /** A pino logger; by default one is made at the configured level, writing to stderr. */
@@ -97,6 +99,22 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     expirationMs: config.producerIdExpirationMs,
     logger,
   });
+  const transactions = await openTransactions({
+    fs,
+    dataDir,
+    topics,
+    offsets,
+    groups,
+    producers,
+    clock: systemClock,
+    logger: logger.child({ component: 'transactions' }),
+  }).catch(async (err: unknown) => {
+    groups.close();
+    await topics?.close();
+    await offsets.close();
+    await producers.close();
+    throw err;
+  });
 
   const registry = new HandlerRegistry();
   for (const handler of allHandlers) registry.register(handler);
@@ -115,6 +133,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     });
   } catch (err) {
     groups.close();
+    await transactions.close();
     await topics.close();
     await offsets.close();
     await producers.close();
@@ -134,6 +153,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     offsets,
     groups,
     producers,
+    transactions,
     faults,
     shutdown: shutdown.signal,
   };
@@ -170,6 +190,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
         shutdown.abort();
         groups.close(); // answers parked JoinGroup/SyncGroup requests, so the listener need not wait for them
         await listener.close(SHUTDOWN_GRACE_MS);
+        await transactions.close(); // an EndTxn in flight finishes its markers before the logs close
         await groups.flush();
         await admin?.close();
         await offsets.close(); // no request can change it any more

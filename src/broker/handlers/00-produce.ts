@@ -106,7 +106,7 @@ function producePartition(
     broker.logger.debug({ ...where, error: checked.message }, 'produce rejected');
     return partitionResponse(index, checked.errorCode);
   }
-  const verdict = admitProducedBatch(broker.producers.state, {
+  const verdict = admitProducedBatch(broker.producers.state, broker.transactions.requests, {
     partition,
     header: checked.header,
     transactionalId: request.transactionalId,

@@ -82,9 +82,15 @@ async function readPartition(
     partitionIndex: p.partition,
     errorCode: ErrorCode.NONE,
     highWatermark: log.highWatermark,
-    lastStableOffset: lastStableOffset(partition),
+    lastStableOffset: lastStableOffset(broker, partition),
     logStartOffset: log.logStartOffset,
-    abortedTransactions: abortedTransactions(partition, p.fetchOffset, nextOffset),
+    abortedTransactions: abortedTransactions(
+      broker,
+      partition,
+      request.isolationLevel,
+      p.fetchOffset,
+      nextOffset,
+    ),
     preferredReadReplica: -1, // anything else makes librdkafka skip the data and look for that replica
     records,
   });
@@ -96,7 +102,7 @@ async function readPartition(
       return answer(EMPTY, p.fetchOffset);
     }
     const read = await log.read(p.fetchOffset, limit, {
-      maxOffset: readLimit(partition, request.isolationLevel),
+      maxOffset: readLimit(broker, partition, request.isolationLevel),
     });
     // read() always returns at least one batch; only the first partition with data may exceed the limit.
     const records = !budget.first && read.records.length > limit ? EMPTY : read.records;
@@ -109,7 +115,7 @@ async function readPartition(
       ...answer(records, nextOffset),
       // As of the read; the LSO can't pass the HWM even if an append became visible meanwhile.
       highWatermark: read.highWatermark,
-      lastStableOffset: minOffset(lastStableOffset(partition), read.highWatermark),
+      lastStableOffset: minOffset(lastStableOffset(broker, partition), read.highWatermark),
       logStartOffset: read.logStartOffset,
     };
   } catch (err) {

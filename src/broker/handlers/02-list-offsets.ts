@@ -51,7 +51,7 @@ async function listPartition(
     let result: TimestampOffset | undefined;
     if (p.timestamp === EARLIEST_TIMESTAMP) result = { offset: log.logStartOffset, timestamp: -1n };
     else if (p.timestamp === LATEST_TIMESTAMP)
-      result = { offset: readLimit(partition, request.isolationLevel), timestamp: -1n };
+      result = { offset: readLimit(broker, partition, request.isolationLevel), timestamp: -1n };
     else if (p.timestamp === MAX_TIMESTAMP) result = await offsetOfMaxTimestamp(log);
     else result = await offsetForTimestamp(log, p.timestamp);
     return answer(p.partitionIndex, ErrorCode.NONE, result);

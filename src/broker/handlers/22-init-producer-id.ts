@@ -7,14 +7,12 @@
 //   OUT_OF_ORDER_SEQUENCE_NUMBER), platformatic sends 0/0 on every call. A fresh id is always safe: batches
 //   still in flight under the old id keep being deduplicated under it, where bumping the old id's epoch
 //   would answer them INVALID_PRODUCER_EPOCH, which librdkafka treats as fatal. Every client simply adopts
-//   the id it is given. transactionTimeoutMs means nothing without transactions and is ignored.
-// - A transactional id: transactions are not implemented yet (a later issue). The answer is
-//   INVALID_REQUEST, with a broker log line saying why. kafkajs (non-retriable, not one of the codes its
-//   InitProducerId retries) and platformatic (canRetry false) fail at once; librdkafka retries it until its
-//   init_transactions timeout, then fails with "Broker: Invalid request". Every client's own text for it
-//   ("...or the message was sent to an incompatible broker. See the broker logs") is accurate. The codes
-//   librdkafka would fail on at once all say something false here (authorization failed, producer fenced,
-//   transaction timeout too large). Nothing transactional is advertised.
+//   the id it is given; transactionTimeoutMs is ignored for them.
+// - A transactional id: the transaction coordinator's (../transactions/requests.ts): the id's producer id
+//   with its epoch bumped (fencing the previous producer; an open transaction of it is aborted), or a new
+//   producer id for a new transactional id. A v3+ call naming a producer id and epoch must name the
+//   current ones (INVALID_PRODUCER_ID_MAPPING, else PRODUCER_FENCED from v4, INVALID_PRODUCER_EPOCH
+//   before). An empty id is INVALID_REQUEST; a timeout outside 1..900000 ms INVALID_TRANSACTION_TIMEOUT.
 // - A failure to reserve a new block of ids (a disk error) answers COORDINATOR_LOAD_IN_PROGRESS, as Kafka
 //   does when its next id block is not available: all three clients retry it, and the next call tries
 //   the reservation again.
@@ -36,11 +34,26 @@ async function handleInitProducerId(
 ): Promise<InitProducerIdResponse> {
   const { broker } = ctx;
   if (request.transactionalId !== null) {
-    broker.logger.warn(
-      { clientId: ctx.clientId, transactionalId: request.transactionalId },
-      'InitProducerId refused: transactions are not supported by this broker yet (idempotent producers are)',
-    );
-    return failure(ErrorCode.INVALID_REQUEST);
+    try {
+      const answer = await broker.transactions.requests.initProducerId(
+        request.transactionalId,
+        request.transactionTimeoutMs,
+        ctx.apiVersion >= 3
+          ? { producerId: request.producerId, producerEpoch: request.producerEpoch }
+          : undefined,
+        ctx.apiVersion >= 4,
+      );
+      if (answer.errorCode !== ErrorCode.NONE) {
+        broker.logger.debug(
+          { clientId: ctx.clientId, transactionalId: request.transactionalId, errorCode: answer.errorCode },
+          'InitProducerId refused',
+        );
+      }
+      return { throttleTimeMs: 0, ...answer };
+    } catch (err) {
+      broker.logger.error({ err, transactionalId: request.transactionalId }, 'InitProducerId failed');
+      return failure(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    }
   }
   let producerId: bigint;
   try {

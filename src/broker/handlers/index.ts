@@ -25,6 +25,10 @@ import { describeGroupsHandler } from './15-describe-groups.ts';
 import { listGroupsHandler } from './16-list-groups.ts';
 import { deleteGroupsHandler } from './42-delete-groups.ts';
 import { offsetDeleteHandler } from './47-offset-delete.ts';
+import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn.ts';
+import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn.ts';
+import { endTxnHandler } from './26-end-txn.ts';
+import { txnOffsetCommitHandler } from './28-txn-offset-commit.ts';
 import type { AnyHandler } from './handler.ts';
 
 export const allHandlers: readonly AnyHandler[] = [
@@ -54,4 +58,8 @@ export const allHandlers: readonly AnyHandler[] = [
   listGroupsHandler,
   deleteGroupsHandler,
   offsetDeleteHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  txnOffsetCommitHandler,
 ];

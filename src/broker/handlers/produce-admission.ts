@@ -3,15 +3,16 @@
 // ../producers/) and, later, transactions. Produce calls it synchronously, right before log.append, so
 // the verdict and the offsets assigned by the append cannot interleave with another request's.
 //
-// Transactional batches are refused with INVALID_TXN_STATE: no transaction can be open here (InitProducerId
-// refuses transactional ids), which is what Kafka answers a transactional write outside an ongoing
-// transaction; every client knows the code (kafkajs 2.2.4 included) and treats it as non-retriable, so a
-// producer fails fast instead of retrying forever.
-import { ErrorCode } from '../../protocol/error-codes.ts';
+// Transactions first (../transactions/requests.ts checkProduce): a transactional batch needs its
+// transactional id's current producer id and epoch and a partition added to the open transaction; a plain
+// batch from a producer with a transaction open is refused. An admitted transactional batch opens the
+// transaction on its partition at the offset the append is about to assign, which holds back the
+// partition's last stable offset until the marker.
 import type { RecordBatchHeader } from '../../protocol/record-batch.ts';
 import type { AppendResult } from '../log/index.ts';
 import { partitionKey, type ProducerStateManager } from '../producers/producer-state-manager.ts';
 import type { Partition } from '../topics/topic-manager.ts';
+import type { TransactionRequests } from '../transactions/requests.ts';
 
 export interface ProducedBatch {
   readonly partition: Partition;
@@ -39,16 +40,18 @@ export type AdmissionVerdict =
   | { kind: 'duplicate'; original: Promise<OriginalAppend> }
   | { kind: 'reject'; errorCode: number; message: string };
 
-export function admitProducedBatch(producers: ProducerStateManager, batch: ProducedBatch): AdmissionVerdict {
+export function admitProducedBatch(
+  producers: ProducerStateManager,
+  transactions: TransactionRequests,
+  batch: ProducedBatch,
+): AdmissionVerdict {
   const { header, partition } = batch;
-  if (header.isTransactional) {
-    return {
-      kind: 'reject',
-      errorCode: ErrorCode.INVALID_TXN_STATE,
-      message: 'transactional produce is not supported by this broker yet',
-    };
-  }
+  const refused = transactions.checkProduce(batch.transactionalId, header, partition);
+  if (refused) return { kind: 'reject', ...refused };
   const admission = producers.admit(partitionKey(partition.topic.id, partition.index), header);
+  if (header.isTransactional && admission.kind === 'append') {
+    transactions.noteAppend(header.producerId, partition, partition.log.logEndOffset);
+  }
   switch (admission.kind) {
     case 'plain':
       return { kind: 'append' };

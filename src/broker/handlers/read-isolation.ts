@@ -1,19 +1,25 @@
-// What a read_committed reader may see. Transactions are not implemented yet, so nothing is ever pending:
-// the last stable offset is the high watermark and no transaction was ever aborted. Fetch and ListOffsets
-// go through these functions only, so transactions change them here and nowhere else.
+// What a read_committed reader may see: records below the last stable offset (the first offset of the
+// oldest transaction still open on the partition, else the high watermark), with the aborted transactions
+// of the range it reads so it can drop their records. Fetch and ListOffsets go through these functions
+// only; the state behind them is the transaction coordinator's (../transactions/partition-transactions.ts).
+import type { BrokerContext } from '../broker-context.ts';
 import type { Partition } from '../topics/topic-manager.ts';
 
 export const READ_UNCOMMITTED = 0;
 export const READ_COMMITTED = 1;
 
 /** The first offset whose transaction is still open; the high watermark when none is. */
-export function lastStableOffset(partition: Partition): bigint {
-  return partition.log.highWatermark;
+export function lastStableOffset(broker: BrokerContext, partition: Partition): bigint {
+  const hwm = partition.log.highWatermark;
+  const open = broker.transactions.partitions.firstOpenOffset(partition.topic.id, partition.index);
+  return open !== undefined && open < hwm ? open : hwm;
 }
 
 /** Where a reader at `isolationLevel` must stop: the LSO for read_committed, else the high watermark. */
-export function readLimit(partition: Partition, isolationLevel: number): bigint {
-  return isolationLevel === READ_COMMITTED ? lastStableOffset(partition) : partition.log.highWatermark;
+export function readLimit(broker: BrokerContext, partition: Partition, isolationLevel: number): bigint {
+  return isolationLevel === READ_COMMITTED
+    ? lastStableOffset(broker, partition)
+    : partition.log.highWatermark;
 }
 
 export interface AbortedTransaction {
@@ -21,7 +27,19 @@ export interface AbortedTransaction {
   firstOffset: bigint;
 }
 
-/** Aborted transactions overlapping [from, to): what a read_committed consumer must filter out. */
-export function abortedTransactions(_partition: Partition, _from: bigint, _to: bigint): AbortedTransaction[] {
-  return [];
+/**
+ * Aborted transactions overlapping [from, to): what a read_committed consumer must filter out. Empty for
+ * read_uncommitted readers, which see every record.
+ */
+export function abortedTransactions(
+  broker: BrokerContext,
+  partition: Partition,
+  isolationLevel: number,
+  from: bigint,
+  to: bigint,
+): AbortedTransaction[] {
+  if (isolationLevel !== READ_COMMITTED || to <= from) return [];
+  return broker.transactions.partitions
+    .abortedBetween(partition.topic.id, partition.index, from, to)
+    .map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }));
 }

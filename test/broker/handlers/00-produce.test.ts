@@ -185,7 +185,7 @@ const invalidCases: {
     code: ErrorCode.INVALID_RECORD,
   },
   {
-    name: 'transactional batch (no transactions yet)',
+    name: 'transactional batch without a transactional id or open transaction',
     records: () =>
       batchOf('x', 1, { producerId: 7n, producerEpoch: 0, baseSequence: 0, transactional: true }),
     code: ErrorCode.INVALID_TXN_STATE,
