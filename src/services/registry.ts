@@ -2,4 +2,6 @@
 // Each service adds its own line.
 import type { ServiceRegistry } from './runtime.ts';
 
-export const services: ServiceRegistry = {};
+export const services: ServiceRegistry = {
+  analytics: async () => (await import('./analytics/main.ts')).main,
+};
