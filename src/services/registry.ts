@@ -4,4 +4,5 @@ import type { ServiceRegistry } from './runtime.ts';
 
 export const services: ServiceRegistry = {
   analytics: async () => (await import('./analytics/main.ts')).main,
+  frontend: async () => (await import('./demo/frontend.ts')).main,
 };
