@@ -5,6 +5,7 @@ import type { ServiceRegistry } from './runtime.ts';
 export const services: ServiceRegistry = {
   analytics: async () => (await import('./analytics/main.ts')).main,
   frontend: async () => (await import('./demo/frontend.ts')).main,
+  'db-monitor': async () => (await import('./demo/db-monitor.ts')).main,
   payments: async () => (await import('./demo/payments.ts')).main,
   accounts: async () => (await import('./demo/accounts.ts')).main,
 };
