@@ -2,8 +2,13 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config/errors.ts';
 import { VERSION } from '../version.ts';
+import { watchSupervisor } from '../supervisor/watch-supervisor.ts';
 import { brokerCommand } from './broker.ts';
+import { chaosCommand } from './chaos.ts';
 import { CommandError } from './command-error.ts';
+import { serviceCommand } from './service.ts';
+import { statusCommand } from './status.ts';
+import { upCommand } from './up.ts';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -13,6 +18,10 @@ export function buildProgram(): Command {
     .version(VERSION, '-V, --version', 'print the version')
     .showHelpAfterError();
   program.addCommand(brokerCommand());
+  program.addCommand(upCommand());
+  program.addCommand(statusCommand());
+  program.addCommand(chaosCommand());
+  program.addCommand(serviceCommand());
   return program;
 }
 
@@ -42,4 +51,8 @@ export async function main(argv: string[]): Promise<void> {
 
 // Run from source (`node src/cli/main.ts …`, as the tests and the supervisor's children in a checkout do);
 // bin/sluice.js imports the compiled module, where this is false.
-if (import.meta.main) await main(process.argv);
+// A child of `sluice up` (started with an IPC channel) stops when its supervisor goes away.
+if (import.meta.main) {
+  watchSupervisor();
+  await main(process.argv);
+}

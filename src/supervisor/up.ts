@@ -1,0 +1,53 @@
+// `sluice up`: load and resolve the topology, start every bus and component under the supervisor, serve
+// the control API, write <dataDir>/run/supervisor.json, and on SIGINT/SIGTERM stop everything in order.
+import { loadTopology } from '../topology/load.ts';
+import { resolveTopology, writeResolvedTopology } from '../topology/resolve.ts';
+import { startControlServer } from './control-server.ts';
+import { createLiveView } from './live-view.ts';
+import { removeRunFile, writeRunFile } from './run-file.ts';
+import { startSupervisor } from './supervisor.ts';
+
+export interface UpOptions {
+  config?: string;
+  dataDir?: string;
+}
+
+export async function runUp(options: UpOptions): Promise<void> {
+  const { topology } = await loadTopology(options.config);
+  const resolved = await resolveTopology(
+    topology,
+    options.dataDir === undefined ? {} : { dataDir: options.dataDir },
+  );
+  const topologyFile = await writeResolvedTopology(resolved);
+
+  // From here on a signal means "stop": remember it even while things are still starting.
+  const stopRequested = new Promise<string>((resolve) => {
+    const on = (signal: string) => () => resolve(signal);
+    process.once('SIGINT', on('SIGINT'));
+    process.once('SIGTERM', on('SIGTERM'));
+  });
+
+  const view = createLiveView();
+  const out = (line: string): void => void process.stdout.write(`${line}\n`);
+  const header: string[] = [];
+  const dashboard = Object.entries(resolved.components).find(([, c]) => c.kind === 'dashboard' && c.enabled);
+  if (dashboard !== undefined) header.push(`dashboard: http://127.0.0.1:${dashboard[1].httpPort}/`);
+  header.forEach(out);
+  out(`data dir: ${resolved.dataDir} (logs in run/logs/)`);
+
+  const supervisor = await startSupervisor(resolved, { topologyFile, onEvent: (n, m) => view.event(n, m) });
+  const control = await startControlServer(supervisor);
+  await writeRunFile(resolved.dataDir, { pid: process.pid, controlPort: control.port, topologyFile });
+  out(`sluice up: running; control API on http://127.0.0.1:${control.port}/api/v1/components`);
+  out('try: sluice status, sluice chaos stop metrics, sluice chaos start metrics; Ctrl-C stops everything');
+  header.push(`control API: http://127.0.0.1:${control.port}/api/v1/components   (Ctrl-C stops everything)`);
+  view.attach(supervisor, header);
+
+  const signal = await stopRequested;
+  view.close();
+  out(`sluice up: ${signal}: stopping components, then buses`);
+  await supervisor.stop();
+  await control.close();
+  await removeRunFile(resolved.dataDir);
+  out('sluice up: stopped');
+}
