@@ -1,0 +1,206 @@
+// `sluice up` as a user runs it: a child process with a temporary topology (two embedded buses) and data
+// dir. Checks the buses serve with their topics created, `sluice status --json` lists them, `sluice chaos`
+// kills (restarted, new pid), stops, starts and pauses one, and SIGINT leaves no process behind; a
+// supervisor killed with SIGKILL takes its children with it.
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
+import type { RunFile } from '../../src/supervisor/run-file.ts';
+import type { SystemReport } from '../../src/supervisor/status-report.ts';
+import type { ResolvedTopology } from '../../src/topology/schema.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+const TOPOLOGY = `dataDir: ./data
+buses:
+  metrics: { kind: embedded, durability: fsync }
+  logs: { kind: embedded, durability: none }
+streams:
+  metrics: { bus: metrics, topic: up.metrics, partitions: 2 }
+  logs: { bus: logs, topic: up.logs, partitions: 1 }
+`;
+
+interface Cli {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function sluice(...args: string[]): Promise<Cli> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [MAIN, ...args], { timeout: 120_000 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Up {
+  dir: string;
+  dataDir: string;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  output(): string;
+}
+
+async function startUp(t: TestContext): Promise<Up> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-up-'));
+  const config = path.join(dir, 'topology.yaml');
+  await writeFile(config, TOPOLOGY);
+  const child = spawn(process.execPath, [MAIN, 'up', '--config', config], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.setEncoding('utf8').on('data', (s: string) => (output += s));
+  child.stderr?.setEncoding('utf8').on('data', (s: string) => (output += s));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT');
+      await exited;
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+  await waitFor(() => output.includes('sluice up: running') || child.exitCode !== null, {
+    what: 'sluice up to start',
+    deadlineMs: 120_000,
+  });
+  assert.match(output, /sluice up: running/, output);
+  return { dir, dataDir: path.join(dir, 'data'), child, exited, output: () => output };
+}
+
+async function status(dataDir: string): Promise<SystemReport> {
+  const got = await sluice('status', '--data-dir', dataDir, '--json');
+  assert.equal(got.code, 0, got.stderr);
+  return JSON.parse(got.stdout) as SystemReport;
+}
+
+function entry(report: SystemReport, name: string) {
+  const found = report.components.find((c) => c.name === name);
+  assert.ok(found, `no ${name} in ${JSON.stringify(report)}`);
+  return found;
+}
+
+test('sluice up runs the buses with their topics; status, chaos kill/stop/start/pause; SIGINT leaves nothing behind', async (t) => {
+  const up = await startUp(t);
+  const pids = new Set<number>();
+  const first = await status(up.dataDir);
+  assert.deepEqual(
+    first.components.map((c) => [c.name, c.role, c.kind, c.state, c.healthy, c.restarts]),
+    [
+      ['metrics', 'bus', 'embedded', 'running', true, 0],
+      ['logs', 'bus', 'embedded', 'running', true, 0],
+    ],
+  );
+  for (const c of first.components) if (c.pid !== null) pids.add(c.pid);
+
+  // Every stream's topic exists on its own bus, with its partitions.
+  const run = JSON.parse(await readFile(path.join(up.dataDir, 'run', 'supervisor.json'), 'utf8')) as RunFile;
+  assert.equal(run.pid, up.child.pid);
+  const topology = JSON.parse(await readFile(run.topologyFile, 'utf8')) as ResolvedTopology;
+  for (const [bus, topic, partitions] of [
+    ['metrics', 'up.metrics', 2],
+    ['logs', 'up.logs', 1],
+  ] as const) {
+    const b = topology.buses[bus];
+    assert.ok(b?.kind === 'embedded');
+    const admin = new Kafka({ brokers: [`127.0.0.1:${b.port}`], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+      assert.equal(meta.topics[0]?.partitions.length, partitions, `${topic} on ${bus}`);
+      assert.deepEqual(await admin.listTopics(), [topic], `only ${topic} on bus ${bus}`);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  // kill = a crash: restarted with a new pid, counted.
+  const killed = await sluice('chaos', 'kill', 'metrics', '--data-dir', up.dataDir);
+  assert.equal(killed.code, 0, killed.stderr);
+  const metricsPid = entry(first, 'metrics').pid;
+  assert.ok(metricsPid !== null);
+  assert.equal(alive(metricsPid), false);
+  const restarted = await waitFor(
+    async () => {
+      const m = entry(await status(up.dataDir), 'metrics');
+      return m.state === 'running' && m.healthy ? m : undefined;
+    },
+    { what: 'the metrics bus to be restarted', deadlineMs: 120_000 },
+  );
+  assert.notEqual(restarted.pid, metricsPid);
+  assert.equal(restarted.restarts, 1);
+  if (restarted.pid !== null) pids.add(restarted.pid);
+
+  // stop keeps it stopped (its endpoint down) while the other bus runs on; start brings it back.
+  const stopped = await sluice('chaos', 'stop', 'logs', '--data-dir', up.dataDir);
+  assert.equal(stopped.code, 0, stopped.stderr);
+  assert.match(stopped.stdout, /^logs: stopped/);
+  const afterStop = await status(up.dataDir);
+  assert.deepEqual(
+    [entry(afterStop, 'logs').state, entry(afterStop, 'logs').healthy, entry(afterStop, 'logs').pid],
+    ['stopped', false, null],
+  );
+  assert.deepEqual(
+    [entry(afterStop, 'metrics').state, entry(afterStop, 'metrics').healthy],
+    ['running', true],
+  );
+  const started = await sluice('chaos', 'start', 'logs', '--data-dir', up.dataDir);
+  assert.equal(started.code, 0, started.stderr);
+  const logs = await waitFor(
+    async () => {
+      const l = entry(await status(up.dataDir), 'logs');
+      return l.state === 'running' && l.healthy ? l : undefined;
+    },
+    { what: 'the logs bus to run again', deadlineMs: 120_000 },
+  );
+  assert.equal(logs.restarts, 0, 'a stop and start is not a crash');
+  if (logs.pid !== null) pids.add(logs.pid);
+
+  const paused = await sluice('chaos', 'pause', 'logs', '1', '--data-dir', up.dataDir);
+  assert.equal(paused.code, 0, paused.stderr);
+  assert.match(paused.stdout, /^logs: paused/);
+  await waitFor(async () => entry(await status(up.dataDir), 'logs').state === 'running', {
+    what: 'the paused bus to resume',
+  });
+
+  const unknown = await sluice('chaos', 'stop', 'nope', '--data-dir', up.dataDir);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /no bus or component named 'nope'/);
+
+  up.child.kill('SIGINT');
+  assert.equal(await up.exited, 0, up.output());
+  for (const pid of pids) assert.equal(alive(pid), false, `pid ${pid} still runs after SIGINT`);
+  assert.equal(existsSync(path.join(up.dataDir, 'run', 'supervisor.json')), false);
+  assert.match(up.output(), /sluice up: stopped/);
+
+  const none = await sluice('status', '--data-dir', up.dataDir);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /sluice status: nothing is running with data dir/);
+});
+
+test('children of a supervisor killed with SIGKILL stop on their own', async (t) => {
+  const up = await startUp(t);
+  const report = await status(up.dataDir);
+  const pids = report.components.map((c) => c.pid).filter((p) => p !== null);
+  assert.equal(pids.length, 2);
+  up.child.kill('SIGKILL');
+  await up.exited;
+  await waitFor(() => pids.every((pid) => !alive(pid)), {
+    what: 'every bus to exit after its supervisor died',
+  });
+});
