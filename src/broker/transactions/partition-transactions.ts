@@ -84,8 +84,9 @@ export class PartitionTransactions {
   }
 
   /**
-   * Drops aborted ranges wholly below `logStartOffset` (retention and DeleteRecords removed their data);
-   * `keep` says which partitions still exist. Returns every range kept, for the coordinator's file.
+   * Drops aborted ranges whose marker lies below the partition's log start offset (retention and
+   * DeleteRecords removed their data), and everything of partitions `logStartOffset` does not know (their
+   * topic is gone). Returns every range kept, for the coordinator's file.
    */
   prune(
     logStartOffset: (topicId: string, partition: number) => bigint | undefined,
