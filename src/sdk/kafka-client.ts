@@ -208,6 +208,11 @@ export interface BusAdmin {
   createTopics(
     topics: { name: string; partitions: number; configs?: Record<string, string> }[],
   ): Promise<void>;
+  /**
+   * A fresh Metadata request (not the client's cache): the brokers the cluster lists and the partition
+   * count of each of `topics` it knows. A liveness probe for health checks; rejects with a BusError.
+   */
+  metadata(topics?: string[]): Promise<{ brokers: number; topics: Record<string, number> }>;
   close(): Promise<void>;
 }
 
@@ -245,6 +250,20 @@ export function createBusAdmin(bus: BusConfig): BusAdmin {
           }
           throw BusError.from(`creating topic ${t.name}`, error);
         }
+      }
+    },
+    async metadata(topics = []) {
+      try {
+        const md = await withDeadline(
+          admin.metadata({ topics, forceUpdate: true, retries: 0 }),
+          base.timeout,
+          'reading the cluster metadata',
+        );
+        const counts: Record<string, number> = {};
+        for (const [name, topic] of md.topics) counts[name] = topic.partitionsCount;
+        return { brokers: md.brokers.size, topics: counts };
+      } catch (error) {
+        throw BusError.from('reading the cluster metadata', error);
       }
     },
     async close() {
