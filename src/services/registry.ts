@@ -8,4 +8,5 @@ export const services: ServiceRegistry = {
   'db-monitor': async () => (await import('./demo/db-monitor.ts')).main,
   payments: async () => (await import('./demo/payments.ts')).main,
   accounts: async () => (await import('./demo/accounts.ts')).main,
+  dashboard: async () => (await import('./dashboard/main.ts')).main,
 };
