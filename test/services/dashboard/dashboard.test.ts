@@ -169,3 +169,18 @@ test('bad parameters get a 400 naming what was wrong', async (t) => {
   assert.equal(badWindow.status, 400);
   assert.match(((await badWindow.json()) as { error: string }).error, /parameter 'window'.*'5w'/);
 });
+
+test('a Kafka-kind bus is probed with a Metadata request: up, with its broker count', async (t) => {
+  const s = await setup(t);
+  const bus = await waitFor(
+    async () => {
+      const res = await fetch(`${s.base}/api/v1/health`);
+      const health = (await res.json()) as {
+        buses: { name: string; kind: string; up: boolean; rates: object }[];
+      };
+      return health.buses.find((b) => b.name === 'main' && b.up);
+    },
+    { what: 'the bus to show up on the health board', everyMs: 100 },
+  );
+  assert.equal(bus.kind, 'kafka');
+});
