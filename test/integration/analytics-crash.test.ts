@@ -168,10 +168,12 @@ test(`analytics SIGKILLed ${KILLS} times mid-stream keeps rollups identical to a
   await writeFile(topologyFile, JSON.stringify(resolved));
   const store = (name: string): string => join(dir, 'components', name, 'rollups.db');
 
-  // KILLS children, each killed at a random point of its work; the input arrives in KILLS + 1 chunks, each
-  // produced while a child runs (so records also wait on the bus while no analytics is up).
+  // KILLS children, each killed at a random point of its work; the input arrives in KILLS + 1 chunks, the
+  // first half of each while no analytics runs (it backfills on start), the second half while one does.
   const chunk = Math.ceil(records.length / (KILLS + 1));
   for (let k = 0; k < KILLS; k++) {
+    const [from, middle, to] = [k * chunk, k * chunk + Math.floor(chunk / 2), (k + 1) * chunk];
+    await produce(target.bootstrap, topic, records.slice(from, middle)); // while no analytics runs
     const child = startChild(topologyFile, 'crashing');
     const port = await Promise.race([
       waitFor(() => child.port(), { what: `child ${k + 1} to listen` }),
@@ -181,8 +183,8 @@ test(`analytics SIGKILLed ${KILLS} times mid-stream keeps rollups identical to a
         );
       }),
     ]);
-    await produce(target.bootstrap, topic, records.slice(k * chunk, (k + 1) * chunk));
-    const killAt = random.int(1, chunk);
+    await produce(target.bootstrap, topic, records.slice(middle, to)); // while it runs
+    const killAt = random.int(1, Math.floor(chunk / 2)); // reachable even if the chunk holds poison
     await waitFor(async () => (await rolledUp(port)) >= killAt, {
       what: `child ${k + 1} to roll up ${killAt} points\n${child.output()}`,
       deadlineMs: 120_000,
