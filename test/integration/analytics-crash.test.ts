@@ -1,7 +1,7 @@
-// Analytics SIGKILLed mid-stream, 5 times, restarted each time, while the input keeps arriving (and while it
-// is down: it backfills from the bus on restart) → its rollups are identical, row by row and byte by byte
-// (sketches included), to those of an uninterrupted run over the same input. Runs on the embedded broker
-// or Apache Kafka (test/helpers/target.ts).
+// Analytics as a child process (`sluice service`, run from source) SIGKILLed mid-stream 5 times and restarted,
+// while the input keeps arriving (also while it is down: it backfills from the bus on restart) → its rollups
+// are identical, row by row and byte by byte (sketches included), to those of an uninterrupted run over the
+// same input. Runs on the embedded broker or Apache Kafka (test/helpers/target.ts).
 //
 // Knobs: SLUICE_ANALYTICS_POINTS (default 3000), SLUICE_ANALYTICS_KILLS (default 5), SLUICE_ANALYTICS_SEED.
 import assert from 'node:assert/strict';
@@ -29,7 +29,7 @@ import {
 const POINTS = Number(process.env.SLUICE_ANALYTICS_POINTS ?? 3000);
 const KILLS = Number(process.env.SLUICE_ANALYTICS_KILLS ?? 5);
 const SEED = seedFrom('SLUICE_ANALYTICS_SEED');
-const CHILD = new URL('./analytics-child.ts', import.meta.url).pathname;
+const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const HOUR = 3_600_000;
 
 let target: Target;
@@ -133,12 +133,14 @@ interface Child {
 }
 
 function startChild(topologyFile: string, name: string): Child {
-  const child = spawn(process.execPath, [CHILD, topologyFile, name], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'service', name, '--topology', topologyFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let port: number | undefined;
   child.stdout.setEncoding('utf8').on('data', (s: string) => {
     out += s;
-    port ??= Number(/^listening (\d+)$/m.exec(out)?.[1]) || undefined;
+    port ??= Number(/listening on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out)?.[1]) || undefined;
   });
   child.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
