@@ -73,3 +73,33 @@ test('with their bus down at start the demo producers still serve and their brea
   // Stopping with nothing reachable is bounded and does not throw.
   await Promise.all([web, db, pay, acct].map((running) => running.stop()));
 });
+
+test('a payments service whose blocking events buffer is full pauses instead of piling up or dropping', async (t) => {
+  const setup = await demoTopology(
+    t,
+    `127.0.0.1:${await deadPort()}`,
+    { pay: { kind: 'payments', rate: 500, exportIntervalMs: 200 } },
+    undefined,
+    { connectTimeoutMs: 200, requestTimeoutMs: 500 },
+  );
+  setup.topology.streams.events.buffer = { kind: 'memory', maxBytes: 1024 * 1024, whenFull: 'block' };
+  const pay = await start(t, setup, 'pay');
+  interface PayDetails {
+    operations: number;
+    deferred: number;
+    outcomes: { accepted: number; dropped: number; blocked: number };
+  }
+  const paused = await waitFor(
+    async () => {
+      const d = (await statusOf(pay)).details as unknown as PayDetails;
+      return d.deferred >= 100 ? d : undefined;
+    },
+    { what: 'payments to defer 100 operations behind its full events buffer' },
+  );
+  // One event waits for room; no operation runs while it waits, and nothing is lost.
+  assert.equal(paused.outcomes.blocked, 1);
+  assert.equal(paused.outcomes.dropped, 0);
+  assert.equal(paused.outcomes.accepted + paused.outcomes.blocked, paused.operations);
+  const later = (await statusOf(pay)).details as unknown as PayDetails;
+  assert.equal(later.operations, paused.operations);
+});

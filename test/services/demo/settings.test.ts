@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import type { z } from 'zod';
@@ -51,17 +54,19 @@ test('invalid demo settings are refused with the field they are in', () => {
   assert.match(issues({ rps: 5 }).join('\n'), /^components\.shop: .*rps/m);
 });
 
-test('a demo producer publishing to a stream the topology lacks fails to start, naming the setting', async () => {
+test('a demo producer publishing to a stream the topology lacks fails to start, naming the setting', async (t) => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-demo-settings-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
   const parsed = topology.parse({
     ...base,
-    dataDir: '/nonexistent-sluice-test-dir',
+    dataDir: dir,
     components: {
       pay: { kind: 'payments' },
       web: { kind: 'frontend', publishes: { metrics: 'metrics' } },
     },
   });
   const resolved = { ...parsed, resolved: true as const };
-  const options = { logger: pino({ level: 'silent' }), dataDir: '/tmp' };
+  const options = { logger: pino({ level: 'silent' }) };
   await assert.rejects(
     startComponent(resolved, 'pay', options),
     /components\.pay\.publishes\.events: the topology has no stream named 'events'/,
