@@ -88,7 +88,7 @@ test('payments publishes every kind of payment event, keyed by payment id, in ea
 });
 
 test('accounts publishes account and login events keyed by account id, opened first and closed last', async (t) => {
-  const { last, events, metrics } = await run(t, 'accounts', 400);
+  const { last, events, metrics, logs } = await run(t, 'accounts', 400);
   assert.deepEqual(countByType(events), last.emitted);
   assert.deepEqual(Object.keys(last.emitted).sort(), [
     'account.closed',
@@ -107,4 +107,8 @@ test('accounts publishes account and login events keyed by account id, opened fi
   const logins = (last.emitted['login.failed'] ?? 0) + (last.emitted['login.succeeded'] ?? 0);
   assert.equal(counterSum(metrics, 'accounts.logins'), logins);
   assert.equal(counterSum(metrics, 'accounts.logins', { outcome: 'failure' }), last.emitted['login.failed']);
+  const level = (name: string) =>
+    logs.filter(({ envelope }) => envelope.kind === 'log' && envelope.data.level === name).length;
+  assert.equal(level('warn'), last.emitted['login.failed']);
+  assert.equal(level('info'), last.emitted['account.closed']);
 });
