@@ -9,4 +9,5 @@ export const services: ServiceRegistry = {
   payments: async () => (await import('./demo/payments.ts')).main,
   accounts: async () => (await import('./demo/accounts.ts')).main,
   dashboard: async () => (await import('./dashboard/main.ts')).main,
+  alerting: async () => (await import('./alerting/main.ts')).main,
 };

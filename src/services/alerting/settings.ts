@@ -10,5 +10,11 @@ export const alertingSettings = z.object({
   rulesFile: z.string().min(1).optional(),
   /** Webhook receivers (Alertmanager-compatible JSON); notifications also go to the console (the log). */
   webhooks: z.array(z.url()).default([]),
+  /** Where records that are not valid telemetry go (default `<topic>.dlq`, created when missing). */
+  deadLetterTopic: z.string().min(1).optional(),
+  /** Consumer lag (seconds behind the newest record) past which every rule shows no-data. */
+  maxLagSeconds: z.number().positive().default(60),
+  /** Consumer group session timeout (ms): how soon a crashed instance's partitions move. */
+  sessionTimeoutMs: z.number().int().positive().optional(),
 });
 export type AlertingSettings = z.output<typeof alertingSettings>;
