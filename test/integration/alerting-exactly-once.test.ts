@@ -19,7 +19,7 @@ import {
   startWebhookReceiver,
 } from '../services/alerting/fixtures.ts';
 
-const CHILD = new URL('./alerting-child.ts', import.meta.url).pathname;
+const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 /** The fault of each run, in order; the run after the last has none. */
 const FAULTS = ['kill-before-commit:1', 'kill-after-send:1', 'kill-before-commit:1', 'kill-after-send:2'];
 
@@ -27,28 +27,32 @@ interface Run {
   child: ChildProcess;
   port: Promise<number>;
   exited: Promise<NodeJS.Signals | number | null>;
-  stderr: string[];
+  output: string[];
 }
 
 function runChild(topologyFile: string, fault: string | undefined): Run {
   const env = { ...process.env };
   if (fault === undefined) delete env.SLUICE_ALERTING_FAULT;
   else env.SLUICE_ALERTING_FAULT = fault;
-  const child = spawn(process.execPath, [CHILD, topologyFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const stderr: string[] = [];
-  child.stderr.on('data', (d: Buffer) => stderr.push(d.toString()));
+  const child = spawn(process.execPath, [CLI, 'service', 'alerts', '--topology', topologyFile], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stderr.on('data', (d: Buffer) => output.push(d.toString()));
   const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
     child.once('exit', (code, signal) => resolve(signal ?? code)),
   );
   const port = new Promise<number>((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
-      const m = /^ready (\d+)$/.exec(line);
+      output.push(line);
+      const m = /^sluice service alerts listening on http:\/\/127\.0\.0\.1:(\d+)\/$/.exec(line);
       if (m) resolve(Number(m[1]));
     });
     void exited.then(() => reject(new Error('exited before ready')));
   });
   port.catch(() => {});
-  return { child, port, exited, stderr };
+  return { child, port, exited, output };
 }
 
 test('alerting SIGKILLed between evaluating and committing, and between sending and marking: each notification exactly once per key', async () => {
@@ -120,7 +124,7 @@ test('alerting SIGKILLed between evaluating and committing, and between sending 
       assert.equal(
         outcome.exit,
         'SIGKILL',
-        `run ${i + 1} ended with ${String(outcome.exit)}: ${current.stderr.join('')}`,
+        `run ${i + 1} ended with ${String(outcome.exit)}: ${current.output.join('\n')}`,
       );
       kills.push(fault);
       assert.ok(i < FAULTS.length, 'the run without a fault does not crash');
