@@ -37,7 +37,8 @@ export async function startComponent(
   if (main === undefined) throw new Error(`no service implements components of kind '${component.kind}'`);
   const dataDir = options.dataDir ?? path.join(topology.dataDir, 'components', name);
   mkdirSync(dataDir, { recursive: true });
-  const logger = (options.logger ?? pino({ base: { component: name } })).child({ component: name });
+  const logger =
+    options.logger?.child({ component: name }) ?? pino({ base: { pid: process.pid, component: name } });
   const registry = new Registry();
   const context: ServiceContext = { name, component, topology, dataDir, logger, registry };
   const startedAt = new Date().toISOString();
