@@ -44,10 +44,11 @@ export const bus = z.discriminatedUnion('kind', [embeddedBus, kafkaBus]);
 
 export const bufferPolicy = z.strictObject({
   kind: z.enum(['memory', 'disk']),
+  // The publisher needs room for two sealed batches (2 × its 512 KiB maxBatchBytes).
   maxBytes: z
     .number()
     .int()
-    .min(64 * 1024),
+    .min(1024 * 1024, 'at least 1048576 bytes (two 512 KiB batches)'),
   whenFull: z.enum(['block', 'drop_newest', 'drop_oldest']),
 });
 
