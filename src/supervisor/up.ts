@@ -1,5 +1,6 @@
 // `sluice up`: load and resolve the topology, start every bus and component under the supervisor, serve
 // the control API, write <dataDir>/run/supervisor.json, and on SIGINT/SIGTERM stop everything in order.
+import { services } from '../services/registry.ts';
 import { loadTopology } from '../topology/load.ts';
 import { resolveTopology, writeResolvedTopology } from '../topology/resolve.ts';
 import { startControlServer } from './control-server.ts';
@@ -21,16 +22,22 @@ export async function runUp(options: UpOptions): Promise<void> {
   const topologyFile = await writeResolvedTopology(resolved);
 
   // From here on a signal means "stop": remember it even while things are still starting.
+  // Handlers stay installed: `npm start` passes the terminal's Ctrl-C on a second time, and a default
+  // handler would then kill this process before it stopped its children in order.
   const stopRequested = new Promise<string>((resolve) => {
-    const on = (signal: string) => () => resolve(signal);
-    process.once('SIGINT', on('SIGINT'));
-    process.once('SIGTERM', on('SIGTERM'));
+    process.on('SIGINT', () => resolve('SIGINT'));
+    process.on('SIGTERM', () => resolve('SIGTERM'));
+    // The terminal went away: stop as cleanly as for Ctrl-C, with nowhere left to print.
+    process.on('SIGHUP', () => resolve('SIGHUP'));
   });
+  process.stdout.on('error', () => undefined);
 
   const view = createLiveView();
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
   const header: string[] = [];
-  const dashboard = Object.entries(resolved.components).find(([, c]) => c.kind === 'dashboard' && c.enabled);
+  const dashboard = Object.entries(resolved.components).find(
+    ([, c]) => c.kind === 'dashboard' && c.enabled && services.dashboard !== undefined,
+  );
   if (dashboard !== undefined) header.push(`dashboard: http://127.0.0.1:${dashboard[1].httpPort}/`);
   header.forEach(out);
   out(`data dir: ${resolved.dataDir} (logs in run/logs/)`);
