@@ -1,6 +1,5 @@
 // `sluice broker`: runs the embedded broker in the foreground until SIGINT or SIGTERM.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { startBroker } from '../broker/broker.ts';
 import { loadBrokerConfigFile } from '../broker/config.ts';
 import { describeZodError } from '../config/errors.ts';
 import { CommandError, describeError } from './command-error.ts';
@@ -86,6 +85,8 @@ export function brokerCommand(): Command {
       });
       let broker;
       try {
+        // Loaded here, not at the top: every other sub-command (and each `sluice up` child) starts faster.
+        const { startBroker } = await import('../broker/broker.ts');
         broker = await startBroker(parsed.data);
       } catch (err) {
         // Startup problems (port taken, unreadable data directory, damaged metadata) are the operator's

@@ -1,7 +1,6 @@
 // `sluice service <component> --topology <resolved.json>`: runs one component of a resolved topology in
 // this process (how `sluice up` starts each one) until SIGINT or SIGTERM.
 import { Command } from 'commander';
-import { startComponent } from '../services/start-component.ts';
 import { readResolvedTopology } from '../topology/resolve.ts';
 import { CommandError, describeError } from './command-error.ts';
 
@@ -23,6 +22,7 @@ export function serviceCommand(): Command {
       });
       let running;
       try {
+        const { startComponent } = await import('../services/start-component.ts');
         running = await startComponent(topology, name);
       } catch (err) {
         throw new CommandError(`sluice service ${name}: cannot start: ${describeError(err)}`, 1);

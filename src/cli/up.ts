@@ -1,6 +1,5 @@
 // `sluice up [--config file] [--data-dir dir]`: the whole topology on this machine (src/supervisor/up.ts).
 import { Command } from 'commander';
-import { runUp } from '../supervisor/up.ts';
 
 export function upCommand(): Command {
   return new Command('up')
@@ -11,6 +10,7 @@ export function upCommand(): Command {
       "where buses, buffers and stores keep their files (overrides the topology's dataDir)",
     )
     .action(async (flags: { config?: string; dataDir?: string }) => {
+      const { runUp } = await import('../supervisor/up.ts');
       await runUp(flags);
     });
 }
