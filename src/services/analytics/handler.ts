@@ -47,11 +47,13 @@ export function rollupHandler<Tx>(options: RollupHandlerOptions<Tx>) {
     if (aggregate === undefined) return onOutcome('skipped', 'empty histogram');
     const attributes = attributesKey(point.attributes);
     const at = now();
-    for (const resolution of RESOLUTION_NAMES) {
-      const t = windowStart(point, RESOLUTIONS[resolution]);
-      if (t < at - retentionMs[resolution]) continue;
-      await store.merge(context.tx, { name: point.name, attributes, resolution, t }, aggregate);
-    }
+    const keys = RESOLUTION_NAMES.map((resolution) => ({
+      name: point.name,
+      attributes,
+      resolution,
+      t: windowStart(point, RESOLUTIONS[resolution]),
+    })).filter((key) => key.t >= at - retentionMs[key.resolution]);
+    if (keys.length > 0) await store.merge(context.tx, keys, aggregate);
     onOutcome('rolled-up', point.type);
   };
 }

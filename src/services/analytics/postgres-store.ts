@@ -15,7 +15,23 @@ import {
 
 // A concurrent CREATE ... IF NOT EXISTS can still collide in the catalog: the object exists either way.
 const ALREADY_EXISTS = new Set(['23505', '42P07', '42P06']);
-const KEY = 'name = $1 AND resolution = $2 AND window_start = $3 AND attributes = $4';
+const VALUE_TYPES = ['text', 'bigint', 'bigint', ...Array<string>(6).fill('float8'), 'bytea'];
+
+interface StoredAggregate {
+  count: string;
+  sum: number;
+  min: number;
+  max: number;
+  sketch: Buffer;
+}
+
+/** `(($3::t1, $4::t2), ...)`: `n` tuples of `width` typed parameters numbered from `first`. */
+function tuples(n: number, width: number, first: number, types: string[], prefix = ''): string {
+  return Array.from(
+    { length: n },
+    (_, i) => `(${prefix}${types.map((type, j) => `$${first + i * width + j}::${type}`).join(', ')})`,
+  ).join(', ');
+}
 
 export interface PostgresStoreOptions {
   /** A connection string, `postgres://user@host:port/database`. */
@@ -83,36 +99,63 @@ export class PostgresRollupStore implements RollupStore<pg.PoolClient> {
     await this.sink.init();
   }
 
-  async merge(tx: pg.PoolClient, key: RollupKey, aggregate: Aggregate): Promise<void> {
-    const params = [key.name, key.resolution, key.t, key.attributes];
-    for (;;) {
-      const { rows } = await tx.query<{
-        count: string;
-        sum: number;
-        min: number;
-        max: number;
-        sketch: Buffer;
-      }>(`SELECT count, sum, min, max, sketch FROM ${this.#table} WHERE ${KEY} FOR UPDATE`, params);
-      if (rows[0] !== undefined) {
-        const v = rowValues(
-          mergeInto(aggregateOfRow({ ...rows[0], count: Number(rows[0].count) }), aggregate),
-        );
-        await tx.query(
-          `UPDATE ${this.#table} SET count = $5, sum = $6, min = $7, max = $8, p50 = $9, p90 = $10, p99 = $11,
-           sketch = $12 WHERE ${KEY}`,
-          [...params, v.count, v.sum, v.min, v.max, v.p50, v.p90, v.p99, v.sketch],
-        );
-        return;
-      }
-      const v = rowValues(aggregate);
-      const inserted = await tx.query(
-        `INSERT INTO ${this.#table} (${ROLLUP_COLUMNS}) VALUES ($1, $4, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12)
-         ON CONFLICT DO NOTHING`,
-        [...params, v.count, v.sum, v.min, v.max, v.p50, v.p90, v.p99, v.sketch],
+  async merge(tx: pg.PoolClient, keys: RollupKey[], aggregate: Aggregate): Promise<void> {
+    if (keys.length === 0) return;
+    // Three statements for the windows of one series, whatever their number: lock the existing rows, update
+    // them, insert the new ones.
+    const { name, attributes } = keys[0];
+    const windows = keys.map((k) => [k.resolution, k.t]);
+    const { rows } = await tx.query<{ resolution: string; t: string } & StoredAggregate>(
+      `SELECT resolution, window_start AS t, count, sum, min, max, sketch FROM ${this.#table}
+       WHERE name = $1 AND attributes = $2 AND (resolution, window_start) IN (${tuples(windows.length, 2, 3, ['text', 'bigint'])})
+       FOR UPDATE`,
+      [name, attributes, ...windows.flat()],
+    );
+    const stored = new Map(rows.map((r) => [`${r.resolution}/${r.t}`, r]));
+    const updates = keys.flatMap((k) => {
+      const row = stored.get(`${k.resolution}/${k.t}`);
+      if (row === undefined) return [];
+      const v = rowValues(mergeInto(aggregateOfRow({ ...row, count: Number(row.count) }), aggregate));
+      return [[k.resolution, k.t, v.count, v.sum, v.min, v.max, v.p50, v.p90, v.p99, v.sketch]];
+    });
+    if (updates.length > 0) {
+      await tx.query(
+        `UPDATE ${this.#table} AS r SET count = v.count, sum = v.sum, min = v.min, max = v.max, p50 = v.p50,
+         p90 = v.p90, p99 = v.p99, sketch = v.sketch
+         FROM (VALUES ${tuples(updates.length, 10, 3, VALUE_TYPES)})
+           AS v (resolution, window_start, count, sum, min, max, p50, p90, p99, sketch)
+         WHERE r.name = $1 AND r.attributes = $2 AND r.resolution = v.resolution AND r.window_start = v.window_start`,
+        [name, attributes, ...updates.flat()],
       );
-      if (inserted.rowCount === 1) return;
-      // Another transaction inserted the row meanwhile (and has committed): merge into it.
     }
+    const fresh = keys.filter((k) => !stored.has(`${k.resolution}/${k.t}`));
+    if (fresh.length === 0) return;
+    const v = rowValues(aggregate);
+    const inserted = await tx.query<{ resolution: string; t: string }>(
+      `INSERT INTO ${this.#table} (name, attributes, ${ROLLUP_COLUMNS.split(', ').slice(2).join(', ')})
+       VALUES ${tuples(fresh.length, 10, 3, VALUE_TYPES, '$1, $2, ')}
+       ON CONFLICT DO NOTHING RETURNING resolution, window_start AS t`,
+      [
+        name,
+        attributes,
+        ...fresh.flatMap((k) => [
+          k.resolution,
+          k.t,
+          v.count,
+          v.sum,
+          v.min,
+          v.max,
+          v.p50,
+          v.p90,
+          v.p99,
+          v.sketch,
+        ]),
+      ],
+    );
+    const done = new Set(inserted.rows.map((r) => `${r.resolution}/${r.t}`));
+    // A window another transaction inserted meanwhile (it has committed now): merge into it.
+    const raced = fresh.filter((k) => !done.has(`${k.resolution}/${k.t}`));
+    if (raced.length > 0) await this.merge(tx, raced, aggregate);
   }
 
   async deleteBefore(tx: pg.PoolClient, resolution: Resolution, cutoff: number): Promise<number> {

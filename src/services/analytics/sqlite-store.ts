@@ -68,44 +68,46 @@ export class SqliteRollupStore implements RollupStore<DatabaseSync> {
     this.#reader.exec('PRAGMA busy_timeout = 10000');
   }
 
-  merge(tx: DatabaseSync, key: RollupKey, aggregate: Aggregate): Promise<void> {
+  merge(tx: DatabaseSync, keys: RollupKey[], aggregate: Aggregate): Promise<void> {
     if (tx !== this.#writer || !this.#select || !this.#insert || !this.#update) {
       return Promise.reject(new Error('SqliteRollupStore.merge needs init() and the sink transaction'));
     }
-    const existing = this.#select.get(key.name, key.resolution, key.t, key.attributes) as
-      { count: number; sum: number; min: number; max: number; sketch: Uint8Array } | undefined;
-    const merged = existing ? mergeInto(aggregateOfRow(existing), aggregate) : aggregate;
-    const v = rowValues(merged);
-    if (existing) {
-      this.#update.run(
-        v.count,
-        v.sum,
-        v.min,
-        v.max,
-        v.p50,
-        v.p90,
-        v.p99,
-        v.sketch,
-        key.name,
-        key.resolution,
-        key.t,
-        key.attributes,
-      );
-    } else {
-      this.#insert.run(
-        key.name,
-        key.attributes,
-        key.resolution,
-        key.t,
-        v.count,
-        v.sum,
-        v.min,
-        v.max,
-        v.p50,
-        v.p90,
-        v.p99,
-        v.sketch,
-      );
+    for (const key of keys) {
+      const existing = this.#select.get(key.name, key.resolution, key.t, key.attributes) as
+        { count: number; sum: number; min: number; max: number; sketch: Uint8Array } | undefined;
+      const merged = existing ? mergeInto(aggregateOfRow(existing), aggregate) : aggregate;
+      const v = rowValues(merged);
+      if (existing) {
+        this.#update.run(
+          v.count,
+          v.sum,
+          v.min,
+          v.max,
+          v.p50,
+          v.p90,
+          v.p99,
+          v.sketch,
+          key.name,
+          key.resolution,
+          key.t,
+          key.attributes,
+        );
+      } else {
+        this.#insert.run(
+          key.name,
+          key.attributes,
+          key.resolution,
+          key.t,
+          v.count,
+          v.sum,
+          v.min,
+          v.max,
+          v.p50,
+          v.p90,
+          v.p99,
+          v.sketch,
+        );
+      }
     }
     return Promise.resolve();
   }

@@ -36,8 +36,11 @@ export interface RollupStore<Tx> {
   readonly sink: TransactionalSink<Tx>;
   /** Creates the tables when missing (the sink's offsets table too). Idempotent. */
   init(): Promise<void>;
-  /** Adds `aggregate` to the row at `key` (created when missing), on the sink's transaction `tx`. */
-  merge(tx: Tx, key: RollupKey, aggregate: Aggregate): Promise<void>;
+  /**
+   * Adds `aggregate` to the row at each of `keys` (created when missing), on the sink's transaction `tx`.
+   * The keys are windows of one series: they share name and attributes.
+   */
+  merge(tx: Tx, keys: RollupKey[], aggregate: Aggregate): Promise<void>;
   /** Deletes the rows of `resolution` whose window started before `cutoff`; returns how many. */
   deleteBefore(tx: Tx, resolution: Resolution, cutoff: number): Promise<number>;
   /** Rows of `name` at `resolution` with from <= t < to, ordered by attributes then t. */
