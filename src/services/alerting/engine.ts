@@ -1,7 +1,10 @@
-// Evaluation in event time. Each metric point that a rule reads is stored as a sample; the watermark (the
-// latest point time seen) drives evaluation ticks every evaluation_interval: tick T is evaluated once the
-// watermark reaches T + evaluation_interval (one interval of slack for partitions read at different
-// speeds), over the samples in (T - window, T]. Everything here runs inside the consumer's transaction.
+// Evaluation in event time. Each metric point that a rule reads is stored as a sample; the watermark drives
+// evaluation ticks every evaluation_interval: tick T is evaluated once the watermark reaches
+// T + evaluation_interval (one interval of slack for late points), over the samples in (T - window, T].
+// The watermark is the lowest of the partitions' latest point times, so a partition read behind the others
+// (a backlog after downtime) holds evaluation back instead of being evaluated without its points — the
+// numerator of a ratio missing would otherwise look like a recovery. A partition that delivered nothing
+// for idleMs (wall clock) stops holding it back. Everything here runs inside the consumer's transaction.
 import { createHash } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import type { MetricEnvelope } from '../../sdk/index.ts';
@@ -16,19 +19,38 @@ import { renderAll } from './template.ts';
 /** Ticks further behind the watermark than this are skipped (their samples are gone or all stale). */
 const MAX_CATCH_UP_TICKS = 1000;
 
+/** Where a record came from: each partition has its own watermark. */
+export interface RecordSource {
+  topic: string;
+  partition: number;
+}
+
+export interface EngineOptions {
+  /** Wall clock (ms), for partition idleness only. */
+  now: () => number;
+  /** A partition with no record for this long (wall clock) no longer holds the watermark back. */
+  idleMs: number;
+}
+
 export class Engine {
   readonly #rules: RulesFile;
   readonly #notify: NotificationOptions;
   readonly #lookback: number;
+  readonly #options: EngineOptions;
+  readonly #startedAt: number;
+  /** Wall-clock time of each partition's last record in this process. */
+  readonly #arrivals = new Map<string, number>();
 
-  constructor(rules: RulesFile, notify: NotificationOptions) {
+  constructor(rules: RulesFile, notify: NotificationOptions, options: EngineOptions) {
     this.#rules = rules;
     this.#notify = notify;
+    this.#options = options;
+    this.#startedAt = options.now();
     this.#lookback = Math.max(rules.stale_after, ...rules.rules.map((r) => r.window));
   }
 
   /** Stores the point for every rule that reads it, then evaluates every tick the watermark passed. */
-  ingest(db: DatabaseSync, envelope: MetricEnvelope): void {
+  ingest(db: DatabaseSync, envelope: MetricEnvelope, source: RecordSource): void {
     const point = envelope.data;
     const labels: Record<string, string> = { service: envelope.service };
     for (const [k, v] of Object.entries(point.attributes)) labels[k] = String(v);
@@ -59,15 +81,30 @@ export class Engine {
         );
       }
     }
-    this.advance(db, point.ts);
+    this.advance(db, point.ts, source);
   }
 
-  /** Moves the watermark to `ts` (if later) and evaluates the ticks it completes. */
-  advance(db: DatabaseSync, ts: number): void {
+  /** Moves the source partition's watermark to `ts` (if later) and evaluates the ticks now complete. */
+  advance(db: DatabaseSync, ts: number, source: RecordSource): void {
+    const wall = this.#options.now();
+    this.#arrivals.set(`${source.topic}/${source.partition}`, wall);
+    db.prepare(
+      `INSERT INTO alerting_partitions (topic, partition, watermark) VALUES (?, ?, ?)
+       ON CONFLICT (topic, partition) DO UPDATE SET watermark = MAX(watermark, excluded.watermark)`,
+    ).run(source.topic, source.partition, ts);
+    const partitions = db.prepare('SELECT topic, partition, watermark FROM alerting_partitions').all() as {
+      topic: string;
+      partition: number;
+      watermark: number;
+    }[];
+    const active = partitions.filter(
+      (p) =>
+        wall - (this.#arrivals.get(`${p.topic}/${p.partition}`) ?? this.#startedAt) < this.#options.idleMs,
+    );
+    const watermark = Math.min(...active.map((p) => p.watermark));
+    writeMeta(db, 'watermark', Math.max(...partitions.map((p) => p.watermark)));
     const interval = this.#rules.evaluation_interval;
-    const watermark = Math.max(readMeta(db, 'watermark') ?? ts, ts);
-    writeMeta(db, 'watermark', watermark);
-    let tick = readMeta(db, 'next_tick') ?? Math.ceil(ts / interval) * interval;
+    let tick = readMeta(db, 'next_tick') ?? Math.ceil(watermark / interval) * interval;
     if ((watermark - tick) / interval > MAX_CATCH_UP_TICKS) {
       tick = Math.ceil((watermark - this.#lookback - 2 * interval) / interval) * interval;
     }

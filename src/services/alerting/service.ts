@@ -58,14 +58,18 @@ export async function startAlerting(
   });
 
   const externalURL = `http://127.0.0.1:${ctx.component.httpPort}`;
-  const engine = new Engine(rules, {
-    groupBy: rules.route.group_by,
-    groupWaitMs: rules.route.group_wait,
-    groupIntervalMs: rules.route.group_interval,
-    repeatIntervalMs: rules.route.repeat_interval,
-    receivers: [...settings.webhooks, 'console'],
-    externalURL,
-  });
+  const engine = new Engine(
+    rules,
+    {
+      groupBy: rules.route.group_by,
+      groupWaitMs: rules.route.group_wait,
+      groupIntervalMs: rules.route.group_interval,
+      repeatIntervalMs: rules.route.repeat_interval,
+      receivers: [...settings.webhooks, 'console'],
+      externalURL,
+    },
+    { now, idleMs: settings.partitionIdleMs },
+  );
   const bad = new Counter({
     name: 'sluice_alerting_bad_records_total',
     help: 'Records that were not valid telemetry, by reason (not-json and schema are dead-lettered).',
@@ -139,7 +143,7 @@ export async function startAlerting(
               }
               return; // a later version or kind: skipped and counted
             }
-            if (envelope.kind === 'metric') engine.ingest(tx, envelope);
+            if (envelope.kind === 'metric') engine.ingest(tx, envelope, record);
           },
         }),
       );

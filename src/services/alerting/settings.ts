@@ -14,6 +14,8 @@ export const alertingSettings = z.object({
   deadLetterTopic: z.string().min(1).optional(),
   /** Consumer lag (seconds behind the newest record) past which every rule shows no-data. */
   maxLagSeconds: z.number().positive().default(60),
+  /** A partition with no record for this long (ms) no longer holds event-time evaluation back. */
+  partitionIdleMs: z.number().int().positive().default(30_000),
   /** Consumer group session timeout (ms): how soon a crashed instance's partitions move. */
   sessionTimeoutMs: z.number().int().positive().optional(),
 });

@@ -6,6 +6,8 @@ import type { AlertState, AlertStateName } from './state-machine.ts';
 
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS alerting_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS alerting_partitions (
+  topic TEXT NOT NULL, partition INTEGER NOT NULL, watermark INTEGER NOT NULL, PRIMARY KEY (topic, partition));
 CREATE TABLE IF NOT EXISTS alerting_samples (
   rule TEXT NOT NULL, side INTEGER NOT NULL, grp TEXT NOT NULL, ts INTEGER NOT NULL,
   count REAL NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL, rate_basis REAL NOT NULL,

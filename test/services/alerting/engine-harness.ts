@@ -27,22 +27,33 @@ export function gauge(
 export class Harness {
   readonly db = new DatabaseSync(':memory:');
   readonly engine: Engine;
+  /** The wall clock the engine sees (partition idleness). */
+  wall = 0;
 
   constructor(yaml: string) {
     this.db.exec(SCHEMA);
     const rules = parseRules(yaml, 'test rules');
-    this.engine = new Engine(rules, {
-      groupBy: rules.route.group_by,
-      groupWaitMs: rules.route.group_wait,
-      groupIntervalMs: rules.route.group_interval,
-      repeatIntervalMs: rules.route.repeat_interval,
-      receivers: ['console'],
-      externalURL: 'http://127.0.0.1:0',
-    });
+    this.engine = new Engine(
+      rules,
+      {
+        groupBy: rules.route.group_by,
+        groupWaitMs: rules.route.group_wait,
+        groupIntervalMs: rules.route.group_interval,
+        repeatIntervalMs: rules.route.repeat_interval,
+        receivers: ['console'],
+        externalURL: 'http://127.0.0.1:0',
+      },
+      { now: () => this.wall, idleMs: 30_000 },
+    );
   }
 
+  /** Ingests from partition 0 of topic `metrics`. */
   ingest(...envelopes: MetricEnvelope[]): void {
-    for (const e of envelopes) this.engine.ingest(this.db, e);
+    this.ingestFrom(0, ...envelopes);
+  }
+
+  ingestFrom(partition: number, ...envelopes: MetricEnvelope[]): void {
+    for (const e of envelopes) this.engine.ingest(this.db, e, { topic: 'metrics', partition });
   }
 
   alerts(): AlertRow[] {

@@ -132,3 +132,22 @@ test('group_wait batches the alerts of a group into one notification', () => {
   h.ingest(...byTime(series('web', 0, [150, 150, 150]), series('api', 10, [150, 150])));
   assert.deepEqual(h.summary(), ['firing: api/firing@10 web/firing@0']);
 });
+
+test('a partition read behind the others holds evaluation back until it catches up or goes idle', () => {
+  const h = new Harness(RULES().replace('for: 20s', 'for: 0s'));
+  // Both partitions start together; then partition 0 (web) runs 60 s ahead of partition 1 (api).
+  h.ingestFrom(0, ...series('web', 0, [50]));
+  h.ingestFrom(1, ...series('api', 0, [50]));
+  h.ingestFrom(0, ...series('web', 10, [50, 50, 50, 50, 50, 50]));
+  assert.equal(h.alert('api'), undefined);
+  assert.deepEqual(h.summary(), []);
+  // api's points come: it was above the threshold from 10 s, which evaluation sees at the right ticks.
+  h.ingestFrom(1, ...series('api', 10, [150, 150, 150]));
+  assert.equal(h.alert('api')?.state, 'firing');
+  assert.deepEqual(h.summary(), ['firing: api/firing@10']);
+  // partition 1 goes quiet (wall clock): after idleMs it no longer holds partition 0 back
+  h.wall += 30_000;
+  h.ingestFrom(0, ...series('web', 70, [50, 50]));
+  assert.equal(h.alert('web')?.state, undefined);
+  assert.equal(h.alert('api')?.state, 'no-data');
+});
