@@ -69,7 +69,10 @@ export class TransactionRequests {
         txn = await c.create(transactionalId, timeoutMs);
         return { errorCode: ErrorCode.NONE, producerId: txn.producerId, producerEpoch: txn.producerEpoch };
       }
-      if (current && current.producerId >= 0n) {
+      // platformatic sends id 0, epoch 0 on every call, meaning "none": not a claim to be producer 0.
+      const platformaticNone =
+        current?.producerId === 0n && current.producerEpoch === 0 && txn.producerId !== 0n;
+      if (current && current.producerId >= 0n && !platformaticNone) {
         if (current.producerId !== txn.producerId) return fail(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
         if (current.producerEpoch !== txn.producerEpoch) return fail(fenced(fencedCode));
       }

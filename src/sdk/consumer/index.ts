@@ -7,6 +7,12 @@ export { DEFAULT_OFFSETS_TABLE } from './sql.ts';
 export { sqliteSink, SqliteSink, type SqliteSinkOptions } from './sqlite-sink.ts';
 export { postgresSink, PostgresSink, type PostgresSinkOptions } from './postgres-sink.ts';
 export {
+  kafkaTransactionSink,
+  KafkaTransactionSink,
+  type KafkaTransactionContext,
+  type KafkaTransactionSinkOptions,
+} from './kafka-transaction-sink.ts';
+export {
   ConsumerConfigError,
   NonRetriableError,
   SinkError,
