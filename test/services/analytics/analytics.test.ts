@@ -10,6 +10,7 @@ import { consume, DLQ_HEADERS, type MetricPoint } from '../../../src/sdk/index.t
 import type { IncomingRecord } from '../../../src/sdk/kafka-client.ts';
 import type { ComponentStatus } from '../../../src/services/runtime.ts';
 import { startComponent, type StartComponentOptions } from '../../../src/services/start-component.ts';
+import { topology } from '../../../src/topology/schema.ts';
 import { startTestBroker, tempDir } from '../../helpers/broker.ts';
 import { createTopicOn } from '../../helpers/target.ts';
 import { prng } from '../../helpers/prng.ts';
@@ -86,8 +87,8 @@ function input(): { records: ReturnType<typeof metricRecord>[]; metricPoints: nu
     });
   }
   const records = points.map(metricRecord);
-  // Poison in the middle of the stream (the same key as a good series: same partition, records after it),
-  // and a log envelope, which is valid but not a metric: skipped.
+  // Poison in the middle of the stream (the same key as a good series: same partition, records after it);
+  // a later envelope version and a log envelope, which are not poison but nothing to roll up: skipped.
   const at = records.length - 3;
   records.splice(
     at,
@@ -106,6 +107,7 @@ function input(): { records: ReturnType<typeof metricRecord>[]; metricPoints: nu
       }),
       'http.server.requests{code=200,route="/cart"}',
     ),
+    rawRecord(JSON.stringify({ v: 2, kind: 'metric', data: {} }), 'p'),
     rawRecord(
       JSON.stringify({
         v: 1,
@@ -139,7 +141,7 @@ async function runService(t: TestContext, store: 'sqlite' | 'postgres') {
     async () => {
       const { details } = (await getJson<ComponentStatus>(running.httpPort, '/status')).body;
       const counts = (details.streams as Record<string, Record<string, number>>).metrics;
-      return counts['rolled-up'] === metricPoints && counts['dead-lettered'] === 2 && counts.skipped === 1;
+      return counts['rolled-up'] === metricPoints && counts['dead-lettered'] === 2 && counts.skipped === 2;
     },
     { what: 'analytics to roll up every point' },
   );
@@ -257,7 +259,7 @@ for (const store of ['sqlite', 'postgres'] as const) {
       assert.equal(dead[0].headers.get(DLQ_HEADERS.topic)?.toString(), 'metrics');
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       assert.match(metrics, /sluice_analytics_records_total\{stream="metrics",outcome="dead-lettered"\} 2/);
-      assert.match(metrics, /sluice_analytics_records_total\{stream="metrics",outcome="skipped"\} 1/);
+      assert.match(metrics, /sluice_analytics_records_total\{stream="metrics",outcome="skipped"\} 2/);
       // The counter points after the poison (same partition) were rolled up: their sum is complete.
       const counter = await getJson<SeriesBody>(
         port,
@@ -267,3 +269,57 @@ for (const store of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+test('several streams: one consumer group per stream, their points merge into the same rollups', async (t) => {
+  const broker = await startTestBroker(t);
+  const dir = await tempDir('sluice-analytics-streams-');
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await createTopicOn(broker.bootstrap, 'metrics.a', 1);
+  await createTopicOn(broker.bootstrap, 'metrics.b', 2);
+  const point = (value: number): MetricPoint => ({
+    name: 'jobs.done',
+    attributes: {},
+    startTs: W,
+    ts: W + 10_000,
+    type: 'sum',
+    temporality: 'delta',
+    monotonic: true,
+    value,
+  });
+  await produce(broker.bootstrap, 'metrics.a', [metricRecord(point(5))]);
+  await produce(broker.bootstrap, 'metrics.b', [metricRecord(point(7))]);
+  const resolved = {
+    ...topology.parse({
+      dataDir: dir,
+      buses: { m: { kind: 'kafka', bootstrap: [broker.bootstrap] } },
+      streams: { a: { bus: 'm', topic: 'metrics.a' }, b: { bus: 'm', topic: 'metrics.b' } },
+      components: { rollups: { kind: 'analytics', streams: ['a', 'b'] } },
+    }),
+    resolved: true as const,
+  };
+  const running = await startComponent(resolved, 'rollups', silent);
+  t.after(() => running.stop());
+  const status = await waitFor(
+    async () => {
+      const s = (await getJson<ComponentStatus>(running.httpPort, '/status')).body;
+      const streams = s.details.streams as Record<string, Record<string, number>>;
+      // The consumers show on /status once their lag is first exported.
+      return streams.a['rolled-up'] === 1 && streams.b['rolled-up'] === 1 && s.consumers.length === 2
+        ? s
+        : undefined;
+    },
+    { what: 'both streams to be rolled up' },
+  );
+  assert.deepEqual(status.consumers.map((c) => c.group).sort(), [
+    'sluice-analytics-rollups-a',
+    'sluice-analytics-rollups-b',
+  ]);
+  const res = await getJson<SeriesBody>(
+    running.httpPort,
+    `/api/v1/series?name=jobs.done&from=${W}&to=${W + HOUR}&step=1h`,
+  );
+  assert.deepEqual(
+    res.body.series[0].points.map((p) => [p.count, p.sum]),
+    [[2, 12]],
+  );
+});
