@@ -57,10 +57,10 @@ interface Up {
   output(): string;
 }
 
-async function startUp(t: TestContext): Promise<Up> {
+async function startUp(t: TestContext, topology = TOPOLOGY): Promise<Up> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-up-'));
   const config = path.join(dir, 'topology.yaml');
-  await writeFile(config, TOPOLOGY);
+  await writeFile(config, topology);
   const child = spawn(process.execPath, [MAIN, 'up', '--config', config], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -203,4 +203,69 @@ test('children of a supervisor killed with SIGKILL stop on their own', async (t)
   await waitFor(() => pids.every((pid) => !alive(pid)), {
     what: 'every bus to exit after its supervisor died',
   });
+});
+
+test('a producer under sluice up: killed, it is restarted; its metrics bus stopped, it serves on with the breaker open', async (t) => {
+  const up = await startUp(
+    t,
+    `${TOPOLOGY}  events: { bus: logs, topic: up.events, partitions: 1 }
+components:
+  shop: { kind: frontend, rate: 5, exportIntervalMs: 200 }
+`,
+  );
+  const shopStatus = async () => entry(await status(up.dataDir), 'shop');
+  const first = await waitFor(
+    async () => {
+      const s = await shopStatus();
+      const metrics = s.status?.producers.find((p) => p.stream === 'metrics');
+      return s.state === 'running' && (metrics?.sentRecords ?? 0) > 0 ? s : undefined;
+    },
+    { what: 'the front end to run and send metrics', deadlineMs: 120_000 },
+  );
+  assert.equal(first.role, 'component');
+  assert.equal(first.kind, 'frontend');
+  assert.ok(first.pid !== null);
+  const pids = new Set((await status(up.dataDir)).components.map((c) => c.pid).filter((p) => p !== null));
+
+  const killed = await sluice('chaos', 'kill', 'shop', '--data-dir', up.dataDir);
+  assert.equal(killed.code, 0, killed.stderr);
+  const again = await waitFor(
+    async () => {
+      const s = await shopStatus();
+      return s.state === 'running' && s.pid !== first.pid && s.healthy ? s : undefined;
+    },
+    { what: 'the front end to be restarted', deadlineMs: 120_000 },
+  );
+  assert.equal(again.restarts, 1);
+  if (again.pid !== null) pids.add(again.pid);
+
+  const stopped = await sluice('chaos', 'stop', 'metrics', '--data-dir', up.dataDir);
+  assert.equal(stopped.code, 0, stopped.stderr);
+  const open = await waitFor(
+    async () => {
+      const s = await shopStatus();
+      const metrics = s.status?.producers.find((p) => p.stream === 'metrics');
+      return metrics?.breaker === 'open' ? s : undefined;
+    },
+    { what: "the front end's metrics breaker to open", deadlineMs: 120_000 },
+  );
+  assert.equal(open.pid, again.pid, 'the producer kept running with its bus down');
+  assert.equal(open.healthy, true);
+
+  const started = await sluice('chaos', 'start', 'metrics', '--data-dir', up.dataDir);
+  assert.equal(started.code, 0, started.stderr);
+  await waitFor(
+    async () =>
+      (await shopStatus()).status?.producers.find((p) => p.stream === 'metrics')?.breaker === 'closed',
+    { what: "the front end's metrics breaker to close again", deadlineMs: 120_000 },
+  );
+  for (const c of (await status(up.dataDir)).components) if (c.pid !== null) pids.add(c.pid);
+
+  up.child.kill('SIGINT');
+  assert.equal(await up.exited, 0, up.output());
+  for (const pid of pids) assert.equal(alive(pid), false, `pid ${pid} still runs after SIGINT`);
+  const shutdown = up.output().slice(up.output().indexOf('stopping components, then buses'));
+  const stopOrder = [...shutdown.matchAll(/^[\d:]+ (\S+): stopped/gm)].map((m) => m[1]);
+  assert.deepEqual(stopOrder.slice(0, 1), ['shop'], `components stop before buses: ${stopOrder.join(', ')}`);
+  assert.deepEqual(stopOrder.slice(1).sort(), ['logs', 'metrics']);
 });
