@@ -1,6 +1,8 @@
 // Where a browser is in the dashboard's streams: the last offset it has seen per stream and partition. It
-// travels as the SSE event id (`metrics=0:41,1:17;logs=0:8`), so a reconnecting EventSource hands it back
-// in Last-Event-ID and the server sends exactly what came after it.
+// travels as the SSE event id (`k3x9f2@metrics=0:41,1:17;logs=0:8`), so a reconnecting EventSource hands it
+// back in Last-Event-ID and the server sends exactly what came after it. The part before `@` names the
+// dashboard process (its epoch) that sent it: a restarted dashboard holds only what it consumed since its
+// start, so it checks a foreign id against that (journal.ts).
 
 /** stream → partition → last offset seen. */
 export type Cursor = Map<string, Map<number, number>>;
@@ -23,7 +25,30 @@ export function encodeCursor(cursor: Cursor): string {
   return parts.join(';');
 }
 
-/** Parses an event id; '' and '-' are the cursor of a browser that has seen nothing. */
+export interface EventId {
+  /** The dashboard process that issued it; undefined when the id named none. */
+  epoch: string | undefined;
+  cursor: Cursor;
+}
+
+export function encodeEventId(epoch: string, cursor: Cursor): string {
+  return `${epoch}@${encodeCursor(cursor)}`;
+}
+
+/** `epoch@cursor` or a bare cursor (then no epoch). */
+export function decodeEventId(text: string, where: string): EventId {
+  const at = text.indexOf('@');
+  if (at < 0) return { epoch: undefined, cursor: decodeCursor(text, where) };
+  const epoch = text.slice(0, at);
+  if (!/^[a-z0-9]{1,32}$/.test(epoch)) {
+    throw new CursorError(
+      `${where}: bad epoch '${epoch}' in '${text}' (expected letters and digits before '@')`,
+    );
+  }
+  return { epoch, cursor: decodeCursor(text.slice(at + 1), where) };
+}
+
+/** Parses a cursor; '' and '-' are the cursor of a browser that has seen nothing. */
 export function decodeCursor(text: string, where: string): Cursor {
   const cursor: Cursor = new Map();
   if (text.trim() === '' || text === '-') return cursor;

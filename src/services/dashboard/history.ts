@@ -3,7 +3,7 @@
 // /api/v1/live?from=<it> to continue with no gap and no duplicate). A window longer than the live buffer
 // adds the analytics service's rollups for it, when the topology has one.
 import type { ResolvedTopology } from '../../topology/schema.ts';
-import { encodeCursor, type Cursor } from './cursor.ts';
+import type { Cursor } from './cursor.ts';
 import type { Entry, EventEntry, LogEntry, MetricEntry } from './entries.ts';
 import type { Journal } from './journal.ts';
 import { getJson } from './probes.ts';
@@ -36,7 +36,7 @@ export interface SeriesHistory {
   points: { t: number; partition: number; offset: number; values: Record<string, number> }[];
 }
 
-export function historyOf(journal: Journal, now: number, windowMs: number) {
+export function historyOf(journal: Journal, lastEventId: string, now: number, windowMs: number) {
   const series = new Map<string, SeriesHistory>();
   const logs: LogEntry[] = [];
   const events: EventEntry[] = [];
@@ -64,7 +64,7 @@ export function historyOf(journal: Journal, now: number, windowMs: number) {
   return {
     now,
     windowMs,
-    lastEventId: encodeCursor(cursor),
+    lastEventId,
     offsets: offsetsObject(cursor),
     series: [...series.values()],
     logs: summary(logs, (e) => e.level),

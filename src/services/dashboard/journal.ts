@@ -22,6 +22,8 @@ export class Journal {
   readonly #seen: Cursor = new Map();
   /** stream → partition → highest offset evicted: a cursor below it asks for entries no longer here. */
   readonly #evicted: Cursor = new Map();
+  /** stream → partition → first offset appended: this process holds nothing before it. */
+  readonly #first: Cursor = new Map();
   #duplicates = 0;
 
   constructor(options: JournalOptions) {
@@ -39,6 +41,7 @@ export class Journal {
         this.#duplicates++;
         continue;
       }
+      if (last === undefined) partitionsOf(this.#first, entry.stream).set(entry.partition, entry.offset);
       seen.set(entry.partition, entry.offset);
       this.#entries.push(entry);
       added.push(entry);
@@ -91,15 +94,20 @@ export class Journal {
   }
 
   /**
-   * The entries after `cursor`, or undefined when some of them were already evicted (the browser was away
-   * longer than the window: it must reload the history instead).
+   * The entries after `cursor`, or undefined when some of them are not here: evicted (the browser was away
+   * longer than the window), or, for a cursor another dashboard process issued (`foreign`), from before
+   * what this one consumed since it started. The browser must reload the history then.
    */
-  since(cursor: Cursor): Entry[] | undefined {
-    for (const [stream, evicted] of this.#evicted) {
-      for (const [partition, offset] of evicted) {
-        if ((cursor.get(stream)?.get(partition) ?? -1) < offset) return undefined;
+  since(cursor: Cursor, foreign = false): Entry[] | undefined {
+    const behind = (floors: Cursor, by: number): boolean => {
+      for (const [stream, partitions] of floors) {
+        for (const [partition, offset] of partitions) {
+          if ((cursor.get(stream)?.get(partition) ?? -1) < offset - by) return true;
+        }
       }
-    }
+      return false;
+    };
+    if (behind(this.#evicted, 0) || (foreign && behind(this.#first, 1))) return undefined;
     const out: Entry[] = [];
     for (let i = this.#head; i < this.#entries.length; i++) {
       const entry = this.#entries[i];

@@ -3,7 +3,7 @@
 // reconnects (EventSource sends the last id as Last-Event-ID) gets exactly what it missed: no gap, no
 // duplicate. A first connection names its starting point with `?from=<cursor>` (the history's cursor).
 import type http from 'node:http';
-import { CursorError, decodeCursor, encodeCursor } from './cursor.ts';
+import { CursorError, decodeEventId, encodeEventId, type EventId } from './cursor.ts';
 import type { Entry } from './entries.ts';
 import type { Journal } from './journal.ts';
 
@@ -13,11 +13,14 @@ const KEEPALIVE_MS = 15_000;
 
 export class LiveHub {
   readonly #journal: Journal;
+  /** Names this process in the event ids it issues. */
+  readonly epoch: string;
   readonly #clients = new Set<http.ServerResponse>();
   readonly #keepalive: NodeJS.Timeout;
 
-  constructor(journal: Journal) {
+  constructor(journal: Journal, epoch: string) {
     this.#journal = journal;
+    this.epoch = epoch;
     this.#keepalive = setInterval(() => {
       for (const res of this.#clients) res.write(': keepalive\n\n');
     }, KEEPALIVE_MS);
@@ -32,22 +35,27 @@ export class LiveHub {
   publish(entries: Entry[]): void {
     const added = this.#journal.append(entries);
     if (added.length === 0) return;
-    const message = frame('entries', encodeCursor(this.#journal.cursor()), added);
+    const message = frame('entries', this.lastEventId(), added);
     for (const res of this.#clients) {
       res.write(message);
       if (res.writableLength > MAX_UNSENT_BYTES) res.destroy();
     }
   }
 
+  /** The id of everything the journal holds: what the history hands out, what each event carries. */
+  lastEventId(): string {
+    return encodeEventId(this.epoch, this.#journal.cursor());
+  }
+
   /** Serves one EventSource connection. */
   serve(req: http.IncomingMessage, res: http.ServerResponse, url: URL): void {
     const lastEventId = req.headers['last-event-id'];
-    let cursor;
+    let from: EventId;
     try {
-      cursor =
+      from =
         typeof lastEventId === 'string'
-          ? decodeCursor(lastEventId, 'Last-Event-ID header')
-          : decodeCursor(url.searchParams.get('from') ?? '', "parameter 'from'");
+          ? decodeEventId(lastEventId, 'Last-Event-ID header')
+          : decodeEventId(url.searchParams.get('from') ?? '', "parameter 'from'");
     } catch (error) {
       if (!(error instanceof CursorError)) throw error;
       res.writeHead(400, { 'content-type': 'application/json' });
@@ -61,8 +69,8 @@ export class LiveHub {
     });
     res.write('retry: 1000\n\n');
     // Catch-up and subscription happen in the same tick: nothing can be appended in between.
-    const missed = this.#journal.since(cursor);
-    const id = encodeCursor(this.#journal.cursor());
+    const missed = this.#journal.since(from.cursor, from.epoch !== this.epoch);
+    const id = this.lastEventId();
     if (missed === undefined) res.write(frame('reset', id, []));
     else res.write(frame('entries', id, missed));
     this.#clients.add(res);
@@ -79,6 +87,5 @@ export class LiveHub {
 }
 
 function frame(event: string, id: string, entries: Entry[]): string {
-  // An empty id would reset the browser's last event id; '-' stands for "nothing seen yet".
-  return `event: ${event}\nid: ${id === '' ? '-' : id}\ndata: ${JSON.stringify({ entries })}\n\n`;
+  return `event: ${event}\nid: ${id}\ndata: ${JSON.stringify({ entries })}\n\n`;
 }

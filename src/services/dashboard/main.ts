@@ -7,6 +7,7 @@
 // batch committed but not yet handled when the consumer was rebuilt. Effectively-once buys nothing for a
 // window that lives in memory. A new group starts at the latest offset: the dashboard shows what happens
 // from now on (older history is the analytics service's job).
+import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { consume, decodeEnvelope, type ConsumerHandle } from '../../sdk/index.ts';
 import { streamOf, streamSource } from '../../topology/sdk-options.ts';
@@ -47,7 +48,8 @@ export const main: ServiceMain = async (ctx) => {
   const group = component.group ?? `sluice-dashboard-${ctx.name}`;
   const assets = await loadAssets();
   const journal = new Journal({ windowMs, maxEntries: component.maxWindowRecords });
-  const hub = new LiveHub(journal);
+  // A new epoch per start: event ids issued by an earlier process of this dashboard are checked, not trusted.
+  const hub = new LiveHub(journal, randomBytes(4).toString('hex'));
   const board = new HealthBoard({
     topology: ctx.topology,
     intervalMs: component.healthIntervalMs,
@@ -129,7 +131,7 @@ export const main: ServiceMain = async (ctx) => {
       }
       flush();
       const now = Date.now();
-      const history = historyOf(journal, now, Math.min(window, windowMs));
+      const history = historyOf(journal, hub.lastEventId(), now, Math.min(window, windowMs));
       if (window <= windowMs) return json(res, 200, history);
       const rollups = await rollupsOf(ctx.topology, now, window, component.probeTimeoutMs * 5);
       return json(res, 200, { ...history, windowMs: window, rollups });

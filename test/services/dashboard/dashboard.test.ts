@@ -15,6 +15,7 @@ import { openSse, type SseConnection } from './sse-client.ts';
 interface Setup {
   running: RunningComponent;
   base: string;
+  resolved: ResolvedTopology;
   topics: { metrics: string; logs: string };
   producer: BusProducer;
 }
@@ -41,7 +42,7 @@ async function setup(t: TestContext): Promise<Setup> {
   t.after(() => running.stop());
   const producer = createBusProducer({ bootstrap }, { acks: -1, idempotent: false });
   t.after(() => producer.close());
-  return { running, base: `http://127.0.0.1:${running.httpPort}`, topics, producer };
+  return { running, base: `http://127.0.0.1:${running.httpPort}`, resolved, topics, producer };
 }
 
 let seq = 0;
@@ -183,4 +184,39 @@ test('a Kafka-kind bus is probed with a Metadata request: up, with its broker co
     { what: 'the bus to show up on the health board', everyMs: 100 },
   );
   assert.equal(bus.kind, 'kafka');
+});
+
+test("a restarted dashboard resumes a browser from the previous process's event id: exactly the missed points", async (t) => {
+  const s = await setup(t);
+  let warm = -1000;
+  await waitFor(
+    async () => {
+      await sendGauges(s, [warm++]);
+      return historyValues(await history(s)).length > 0;
+    },
+    { what: 'the dashboard to receive its first point', everyMs: 200 },
+  );
+  const loaded = await history(s);
+  const first = await openSse(`${s.base}/api/v1/live?from=${encodeURIComponent(loaded.lastEventId)}`);
+  await sendGauges(s, range(100, 10));
+  await waitFor(() => includesAll(valuesOf(first.events), range(100, 10)), { what: 'the live points' });
+  const lastId = first.events.at(-1)!.id!;
+  first.close();
+
+  // The dashboard stops (committing what it handled); points are sent while it is away; a new process
+  // of it starts from the group's committed offsets.
+  await s.running.stop();
+  await sendGauges(s, range(200, 15));
+  const restarted = await startComponent(s.resolved, 'dash', { logger: pino({ level: 'silent' }) });
+  t.after(() => restarted.stop());
+  const again: Setup = { ...s, running: restarted, base: `http://127.0.0.1:${restarted.httpPort}` };
+  await waitFor(async () => includesAll(historyValues(await history(again)), range(200, 15)), {
+    what: 'the restarted dashboard to consume the points sent while it was away',
+  });
+  const resumed = await openSse(`${again.base}/api/v1/live`, { 'last-event-id': lastId });
+  t.after(() => resumed.close());
+  await waitFor(() => resumed.events.length >= 1, { what: 'the catch-up event' });
+  assert.equal(resumed.events[0].event, 'entries');
+  assert.deepEqual(sorted(valuesOf(resumed.events)), range(200, 15));
+  assert.notEqual(resumed.events[0].id!.split('@')[0], lastId.split('@')[0], 'a new process, a new epoch');
 });

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CursorError, decodeCursor, encodeCursor } from '../../../src/services/dashboard/cursor.ts';
+import {
+  CursorError,
+  decodeCursor,
+  decodeEventId,
+  encodeCursor,
+  encodeEventId,
+} from '../../../src/services/dashboard/cursor.ts';
 import type { Entry } from '../../../src/services/dashboard/entries.ts';
 import { Journal } from '../../../src/services/dashboard/journal.ts';
 
@@ -105,4 +111,32 @@ test('the journal holds at most maxEntries', () => {
   journal.append([log('logs', 0, 0, 1000), log('logs', 0, 1, 1000), log('logs', 0, 2, 1000)]);
   assert.equal(journal.size, 2);
   assert.deepEqual(ids(journal.window(0)), ['logs/0/1', 'logs/0/2']);
+});
+
+test('an event id names the dashboard process that issued it', () => {
+  const cursor = decodeCursor('metrics=0:4', 'test');
+  const id = encodeEventId('ab12', cursor);
+  assert.equal(id, 'ab12@metrics=0:4');
+  assert.deepEqual(decodeEventId(id, 'test'), { epoch: 'ab12', cursor });
+  assert.deepEqual(decodeEventId('ab12@', 'test'), { epoch: 'ab12', cursor: new Map() });
+  assert.deepEqual(decodeEventId('metrics=0:4', 'test'), { epoch: undefined, cursor });
+  assert.throws(
+    () => decodeEventId('A B@metrics=0:4', "parameter 'from'"),
+    /parameter 'from': bad epoch 'A B'/,
+  );
+});
+
+test("a restarted dashboard serves a previous process's cursor only when it holds everything after it", () => {
+  const journal = new Journal({ windowMs: 60_000, maxEntries: 1000, now: () => 100_000 });
+  // This process consumed from offset 10 on (the group's committed offset when it started).
+  journal.append([log('metrics', 0, 10, 99_000), log('metrics', 0, 11, 99_000)]);
+  // The browser saw up to 9 from the previous process: 10 and 11 follow, nothing is missing.
+  assert.deepEqual(ids(journal.since(decodeCursor('metrics=0:9', 'test'), true)), [
+    'metrics/0/10',
+    'metrics/0/11',
+  ]);
+  assert.deepEqual(ids(journal.since(decodeCursor('metrics=0:10', 'test'), true)), ['metrics/0/11']);
+  // It saw up to 7: 8 and 9 are not here. Reload.
+  assert.equal(journal.since(decodeCursor('metrics=0:7', 'test'), true), undefined);
+  assert.equal(journal.since(new Map(), true), undefined);
 });
