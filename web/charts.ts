@@ -130,9 +130,9 @@ export class Charts {
 
 function options(chart: Chart, keys: string[]): uPlot.Options {
   return {
-    width: 420,
+    width: 390,
     height: 180,
-    legend: { show: keys.length <= 8 },
+    legend: { show: keys.length <= 12, live: false },
     scales: { x: { time: true } },
     axes: [{}, { size: 56 }],
     series: [
