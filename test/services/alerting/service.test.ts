@@ -60,6 +60,12 @@ test('alerting: fires and resolves to a webhook, silences through the API, dead-
       body: { error: 'matchers: at least one matcher' },
     });
     const range = { startsAt: clock - 3_600_000, endsAt: clock + 3_600_000 };
+    const badRegex = await call(port, 'POST', '/api/v1/silences', {
+      matchers: [{ name: 'service', value: '(', isRegex: true }],
+      ...range,
+    });
+    assert.equal(badRegex.status, 400);
+    assert.match(badRegex.body.error!, /^matchers\.0\.value: Invalid regular expression/);
     const bad = await call(port, 'POST', '/api/v1/silences', {
       matchers: [{ name: 'service', value: 'api' }],
       ...range,
