@@ -4,6 +4,8 @@
 //   emit     telemetry.events.emit() of ~100-byte payloads (createTelemetry's defaults, a big buffer)
 //   publish  Publisher.publish() of ~100-byte values directly (same options)
 //   bounded  Publisher.publish() again with a small buffer: does memory stay near buffer.maxBytes?
+//   platformatic  reference in the same run: @platformatic/kafka's own Producer (idempotent, acks -1)
+//            sending the same records as publish, 2000 per send(), one send at a time
 // Each calls as fast as the API returns for --seconds, then flushes; delivery is checked by the topic's
 // high watermark (records, not batches). whenFull is 'block', so nothing is dropped and accepted/s is
 // what the bus sustains plus what the buffer absorbed.
@@ -16,7 +18,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Admin } from '@platformatic/kafka';
+import { Admin, Producer } from '@platformatic/kafka';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { Publisher } from '../src/sdk/publisher/publisher.ts';
@@ -35,7 +37,7 @@ const { values: flags } = parseArgs({
     durability: { type: 'string', default: 'none' },
     'buffer-mib': { type: 'string', default: '256' },
     'bounded-mib': { type: 'string', default: '8' },
-    phases: { type: 'string', default: 'emit,publish,bounded' },
+    phases: { type: 'string', default: 'emit,publish,bounded,platformatic' },
   },
 });
 const seconds = Number(flags.seconds);
@@ -47,7 +49,7 @@ if (!(seconds > 0)) throw new Error('--seconds must be a positive number');
 if (!Number.isInteger(partitions) || partitions < 1) throw new Error('--partitions must be an integer >= 1');
 if (!(bufferMiB > 0) || !(boundedMiB > 0)) throw new Error('--buffer-mib and --bounded-mib must be positive');
 for (const p of phases)
-  if (!['emit', 'publish', 'bounded'].includes(p)) throw new Error(`unknown phase ${p}`);
+  if (!['emit', 'publish', 'bounded', 'platformatic'].includes(p)) throw new Error(`unknown phase ${p}`);
 
 const MiB = 1024 * 1024;
 const FLUSH_TIMEOUT_MS = 120_000;
@@ -107,6 +109,41 @@ async function highWatermark(admin: Admin, topic: string): Promise<number> {
   return listed[0].partitions.reduce((sum, p) => sum + Number(p.offset), 0);
 }
 
+/** The reference: the client library's producer alone, same records, sequential sends of 2000. */
+async function referenceLoad(bootstrap: string, topic: string, keys: Buffer[], value: Buffer) {
+  const producer = new Producer({
+    clientId: 'bench-reference',
+    bootstrapBrokers: [bootstrap],
+    idempotent: true,
+    acks: -1,
+  });
+  const PER_SEND = 2000;
+  let calls = 0;
+  let inCalls = 0n;
+  const start = performance.now();
+  try {
+    while (performance.now() < start + seconds * 1000) {
+      const messages = [];
+      for (let i = 0; i < PER_SEND; i++) messages.push({ topic, key: keys[(calls + i) & 1023], value });
+      const t0 = process.hrtime.bigint();
+      await producer.send({ messages });
+      inCalls += process.hrtime.bigint() - t0;
+      calls += PER_SEND;
+    }
+  } finally {
+    await producer.close();
+  }
+  const elapsed = (performance.now() - start) / 1000;
+  return {
+    calls,
+    accepted: calls,
+    dropped: 0,
+    blocked: 0,
+    seconds: elapsed,
+    nsPerCall: Number(inCalls) / calls,
+  };
+}
+
 async function runPhase(
   phase: string,
   bootstrap: string,
@@ -150,6 +187,10 @@ async function runPhase(
             if (sampleSize === 0) sampleSize = recordBytes(r);
             return publisher.publish(r);
           },
+          publishPrepared: (r) => {
+            if (sampleSize === 0) sampleSize = recordBytes(r);
+            return publisher.publish(r);
+          },
           flush: (ms) => publisher.flush(ms),
           close: (ms) => publisher.close(ms),
           get state() {
@@ -167,6 +208,13 @@ async function runPhase(
     flushStart = performance.now();
     const report = await telemetry.flush(FLUSH_TIMEOUT_MS);
     if (report.events?.status !== 'drained') throw new Error(`emit flush: ${JSON.stringify(report)}`);
+  } else if (phase === 'platformatic') {
+    const value = Buffer.from(JSON.stringify(payload(123456)));
+    const keys = [...Array(1024).keys()].map((k) => Buffer.from(`o-${k}`));
+    sampleSize = recordBytes({ key: keys[0], value, headers: {} });
+    load = await referenceLoad(bootstrap, topic, keys, value);
+    retainedHeapBytes = retainedHeap();
+    flushStart = performance.now();
   } else {
     const value = Buffer.from(JSON.stringify(payload(123456)));
     const keys = [...Array(1024).keys()].map((k) => Buffer.from(`o-${k}`));

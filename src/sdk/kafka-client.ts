@@ -19,10 +19,12 @@ import {
   MessagesStreamFallbackModes,
   MessagesStreamModes,
   Producer,
+  Writer as PlatformaticWriter,
   type GroupAssignment,
   type Message,
   type MessagesStream,
 } from '@platformatic/kafka';
+import { createBatchSender } from './batch-sender.ts';
 
 export interface BusConfig {
   /** `host:port` of one or more brokers. */
@@ -72,8 +74,13 @@ export function describeError(error: unknown, depth = 0): string {
 
 function isRetriable(error: unknown, depth = 0): boolean {
   if (!(error instanceof Error) || depth > 5) return false;
-  const e = error as Error & { canRetry?: unknown; code?: unknown; needsRejoin?: unknown };
-  if (e.canRetry === true || e.needsRejoin === true) return true;
+  const e = error as Error & {
+    canRetry?: unknown;
+    code?: unknown;
+    needsRejoin?: unknown;
+    retriable?: unknown;
+  };
+  if (e.canRetry === true || e.needsRejoin === true || e.retriable === true) return true;
   if (e.code === 'PLT_KFK_TIMEOUT' || e.code === 'PLT_KFK_NETWORK') return true;
   if (
     typeof e.code === 'string' &&
@@ -146,9 +153,33 @@ export interface OutgoingRecord {
   timestamp?: bigint;
 }
 
+/**
+ * One Kafka record batch v2 for one partition, encoded once by its producer (the publisher seals it) and
+ * sent as it is. Producer id, epoch and base sequence are stamped by the bus producer when it first sends
+ * the batch, and kept in `stamp` so that a retry carries the same sequence (the broker then drops a
+ * duplicate of a batch it already has).
+ */
+export interface SealedBatch {
+  /** -1: sealed before the topic's partition count was known; the bus producer resolves or splits it. */
+  partition: number;
+  bytes: Buffer;
+  records: number;
+  stamp?: unknown;
+}
+
 export interface BusProducer {
   /** Resolves when the bus acknowledged every record; rejects with a BusError within requestTimeoutMs. */
   send(records: OutgoingRecord[]): Promise<void>;
+  /**
+   * Sends an encoded batch as it is (no re-encoding), same contract as send(). Batches of one partition
+   * may be in flight together (up to 5 when idempotent: their sequences keep them in order); a producer
+   * uses either send() or sendBatch(), not both.
+   */
+  sendBatch?(topic: string, batch: SealedBatch): Promise<void>;
+  /** The topic's partition count (fetched from the bus when not known yet). */
+  partitions?(topic: string): Promise<number>;
+  /** The topic's partition count if already known, without asking the bus. */
+  knownPartitions?(topic: string): number | undefined;
   close(): Promise<void>;
 }
 
@@ -172,12 +203,50 @@ export function createBusProducer(bus: BusConfig, options: BusProducerOptions): 
   const compression = options.compression ?? 'none';
   if (!COMPRESSIONS.has(compression))
     throw new TypeError(`unknown compression ${JSON.stringify(compression)}`);
-  // The constructor only validates: no connection is made until the first send.
-  const producer = new Producer({ ...base, idempotent: options.idempotent, acks: options.acks, compression });
+  // The constructor only validates: no connection is made until the first send. Idempotence is asked for
+  // per send: an idempotent platformatic producer limits every connection to one request in flight, which
+  // sendBatch does not want.
+  const producer = new Producer({ ...base, idempotent: false, acks: options.acks, compression });
   // Our own deadline on top of the client's retries: a little past one request's timeout, so one slow
   // request can still be answered, but a bus that is down never holds a caller longer than this.
   const deadlineMs = base.timeout;
   let closed = false;
+  const batches = createBatchSender({
+    metadata: async (topic, forceUpdate) => {
+      const m = await producer.metadata({ topics: [topic], forceUpdate });
+      const t = m.topics.get(topic);
+      if (t === undefined) throw new BusError(`topic ${topic} is not known to the bus`, { retriable: true });
+      return {
+        partitions: t.partitionsCount,
+        leader: (partition) => {
+          const leader = t.partitions[partition]?.leader;
+          return leader === undefined ? undefined : m.brokers.get(leader);
+        },
+      };
+    },
+    initProducerId: () => producer.initIdempotentProducer({}),
+    request: async (broker, apiKey, apiVersion, payload, noResponse, parse) => {
+      const connection = await producer.connections.get(broker);
+      return new Promise((resolve, reject) => {
+        connection.send(
+          apiKey,
+          apiVersion,
+          () => {
+            const w = PlatformaticWriter.create().append(payload);
+            if (noResponse) w.context.noResponse = true;
+            return w;
+          },
+          (_correlationId, _apiKey, _apiVersion, reader) => parse(reader.buffer.slice(reader.position)),
+          true,
+          true,
+          (error, response) => (error ? reject(error) : resolve(response)),
+        );
+      });
+    },
+    acks: options.acks,
+    idempotent: options.idempotent,
+    timeoutMs: base.timeout,
+  });
   return {
     async send(records) {
       if (closed) throw new BusError('send after close', { retriable: false });
@@ -189,8 +258,24 @@ export function createBusProducer(bus: BusConfig, options: BusProducerOptions): 
         headers: new Map(Object.entries(r.headers).map(([k, v]) => [Buffer.from(k), v])),
         ...(r.timestamp !== undefined ? { timestamp: r.timestamp } : {}),
       }));
-      await withDeadline(producer.send({ messages }), deadlineMs, `producing ${records.length} record(s)`);
+      await withDeadline(
+        producer.send({ messages, idempotent: options.idempotent }),
+        deadlineMs,
+        `producing ${records.length} record(s)`,
+      );
     },
+    async sendBatch(topic, batch) {
+      if (closed) throw new BusError('send after close', { retriable: false });
+      await withDeadline(
+        batches.send(topic, batch),
+        deadlineMs,
+        `producing a batch of ${batch.records} record(s) to ${topic}`,
+      );
+    },
+    async partitions(topic) {
+      return withDeadline(batches.partitions(topic), deadlineMs, `reading the partitions of ${topic}`);
+    },
+    knownPartitions: (topic) => batches.knownPartitions(topic),
     async close() {
       if (closed) return;
       closed = true;

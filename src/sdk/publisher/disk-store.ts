@@ -12,13 +12,9 @@ import { mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CorruptLogError, NodeLogFs, PartitionLog } from '../../broker/log/index.ts';
 import type { Corruption, Durability, LogLogger } from '../../broker/log/index.ts';
-import {
-  buildRecordBatch,
-  decodeRecords,
-  readBatchHeader,
-  splitBatches,
-} from '../../protocol/record-batch.ts';
-import type { BatchStore, BufferedRecord } from './store.ts';
+import { batchSizeAt, readBatchHeader, splitBatches } from '../../protocol/record-batch.ts';
+import type { SealedBatch } from '../kafka-client.ts';
+import type { BatchStore } from './store.ts';
 
 export interface QuarantineReport {
   /** What was moved. */
@@ -38,9 +34,12 @@ export interface DiskStoreOptions {
   onQuarantine(report: QuarantineReport): void;
 }
 
-/** A batch in the log, or a range not yet scanned (past a corruption found at open). */
+/**
+ * A batch in the log (its partition: -1 when recovered at open, the log does not keep it), or a range not
+ * yet scanned (past a corruption found at open).
+ */
 type Entry =
-  | { offset: bigint; records: number; bytes: number; written: Promise<unknown> }
+  | { offset: bigint; records: number; bytes: number; partition: number; written: Promise<unknown> }
   | { hole: true; offset: bigint; end: bigint };
 
 const SCAN_CHUNK = 1 << 20;
@@ -96,15 +95,10 @@ export class DiskStore implements BatchStore {
     return this.#entries.length;
   }
 
-  append(records: BufferedRecord[]): number {
-    const buf = buildRecordBatch({
-      records: records.map((r) => ({
-        key: r.key,
-        value: r.value,
-        headers: Object.entries(r.headers).map(([key, value]) => ({ key, value })),
-        ...(r.timestamp === undefined ? {} : { timestamp: r.timestamp }),
-      })),
-    });
+  append(batch: SealedBatch): void {
+    // The log patches base offset and leader epoch in place and keeps the buffer until written.
+    const buf = batch.bytes;
+    const records = batch.records;
     let written: Promise<unknown>;
     if (this.#reopening) {
       written = new Promise((resolve) => this.#deferred.push({ buf, done: resolve }));
@@ -112,14 +106,28 @@ export class DiskStore implements BatchStore {
       written = this.#log.append(buf);
     }
     written.catch((err: unknown) => this.#o.logger.error({ err }, 'disk buffer append failed'));
-    this.#entries.push({ offset: this.#next, records: records.length, bytes: buf.length, written });
-    this.#next += BigInt(records.length);
+    this.#entries.push({
+      offset: this.#next,
+      records,
+      bytes: buf.length,
+      partition: batch.partition,
+      written,
+    });
+    this.#next += BigInt(records);
     this.#bytes += buf.length;
-    this.#records += records.length;
-    return buf.length;
+    this.#records += records;
   }
 
-  async head(): Promise<BufferedRecord[] | undefined> {
+  async at(index: number): Promise<SealedBatch | undefined> {
+    if (index > 0) {
+      // Behind the head: read only a batch known to be whole; a corruption is dealt with at the head.
+      const e = this.#entries[index];
+      if (!e || 'hole' in e || this.#reopening) return undefined;
+      return this.#read(e).catch((err: unknown) => {
+        if (err instanceof CorruptLogError) return undefined;
+        throw err;
+      });
+    }
     for (;;) {
       const e = this.#entries[0];
       if (!e) return undefined;
@@ -134,20 +142,22 @@ export class DiskStore implements BatchStore {
         }
         continue;
       }
-      await e.written;
       try {
-        const read = await this.#log.read(e.offset, 1);
-        return decodeRecords(read.records, 0).map((r) => ({
-          key: r.key && Buffer.from(r.key),
-          value: Buffer.from(r.value ?? Buffer.alloc(0)),
-          headers: Object.fromEntries(r.headers.map((h) => [h.key, Buffer.from(h.value ?? Buffer.alloc(0))])),
-          timestamp: r.timestamp,
-        }));
+        return await this.#read(e);
       } catch (err) {
         if (!(err instanceof CorruptLogError)) throw err;
         await this.#quarantine(e.offset, err.corruption);
       }
     }
+  }
+
+  /** One stored batch, in a buffer of its own (a read may return more than the batch asked for). */
+  async #read(e: Extract<Entry, { written: Promise<unknown> }>): Promise<SealedBatch> {
+    await e.written;
+    const read = await this.#log.read(e.offset, 1);
+    const size = batchSizeAt(read.records, 0);
+    const bytes = size === read.records.length ? read.records : Buffer.from(read.records.subarray(0, size));
+    return { partition: e.partition, bytes, records: e.records };
   }
 
   async ackHead(): Promise<void> {
@@ -157,8 +167,8 @@ export class DiskStore implements BatchStore {
     await this.#release();
   }
 
-  evictOldest(headInFlight: boolean): number {
-    const i = headInFlight ? 1 : 0;
+  evictOldest(inFlight: number): number {
+    const i = inFlight;
     const e = this.#entries[i];
     if (!e) return 0;
     this.#entries.splice(i, 1);
@@ -216,7 +226,13 @@ export class DiskStore implements BatchStore {
       for (const span of splitBatches(records)) {
         const h = readBatchHeader(records, span.offset);
         if (h.baseOffset < offset) continue;
-        out.push({ offset: h.baseOffset, records: h.lastOffsetDelta + 1, bytes: span.size, written });
+        out.push({
+          offset: h.baseOffset,
+          records: h.lastOffsetDelta + 1,
+          bytes: span.size,
+          partition: -1,
+          written,
+        });
         this.#bytes += span.size;
         this.#records += h.lastOffsetDelta + 1;
         offset = h.baseOffset + BigInt(h.lastOffsetDelta) + 1n;

@@ -1,15 +1,15 @@
-// The memory buffer: sealed batches in an array. Eviction (drop_oldest) is per record, so exactly the
-// oldest records are lost and the newest survive.
-import type { BatchStore, BufferedRecord } from './store.ts';
-import { recordBytes } from './store.ts';
+// The memory buffer: sealed batches in an array, each in a buffer of its own; it counts the whole
+// allocation behind each (held), so the bytes it counts are the bytes it holds. Eviction (drop_oldest) is per batch: exactly the oldest records are lost,
+// and counted.
+import type { SealedBatch } from '../kafka-client.ts';
+import type { BatchStore } from './store.ts';
 
-interface Entry {
-  records: BufferedRecord[];
-  bytes: number;
-}
+/** The allocation behind a batch's bytes (a sealed batch has one of its own; see OpenBatch.seal). */
+const held = (b: SealedBatch): number => Math.max(b.bytes.length, b.bytes.buffer.byteLength);
 
 export class MemoryStore implements BatchStore {
-  #entries: Entry[] = [];
+  #entries: SealedBatch[] = [];
+  #head = 0;
   #bytes = 0;
   #records = 0;
 
@@ -20,40 +20,40 @@ export class MemoryStore implements BatchStore {
     return this.#records;
   }
   get batches(): number {
-    return this.#entries.length;
+    return this.#entries.length - this.#head;
   }
 
-  append(records: BufferedRecord[], bytes: number): number {
-    this.#entries.push({ records, bytes });
-    this.#bytes += bytes;
-    this.#records += records.length;
-    return bytes;
+  append(batch: SealedBatch): void {
+    this.#entries.push(batch);
+    this.#bytes += held(batch);
+    this.#records += batch.records;
   }
 
-  head(): Promise<BufferedRecord[] | undefined> {
-    return Promise.resolve(this.#entries[0]?.records);
+  at(index: number): Promise<SealedBatch | undefined> {
+    return Promise.resolve(this.#entries[this.#head + index]);
   }
 
   ackHead(): Promise<void> {
-    const e = this.#entries.shift();
+    const e = this.#entries[this.#head];
     if (e) {
-      this.#bytes -= e.bytes;
-      this.#records -= e.records.length;
+      this.#forget(e);
+      // Shift lazily: an array of thousands of batches is not moved on every acknowledgement.
+      this.#head++;
+      if (this.#head > 1024 || this.#head === this.#entries.length) {
+        this.#entries = this.#entries.slice(this.#head);
+        this.#head = 0;
+      }
     }
     return Promise.resolve();
   }
 
-  evictOldest(headInFlight: boolean): number {
-    const i = headInFlight ? 1 : 0;
+  evictOldest(inFlight: number): number {
+    const i = this.#head + inFlight;
     const e = this.#entries[i];
     if (!e) return 0;
-    const r = e.records.shift()!;
-    const size = recordBytes(r);
-    e.bytes -= size;
-    this.#bytes -= size;
-    this.#records--;
-    if (e.records.length === 0) this.#entries.splice(i, 1);
-    return 1;
+    this.#entries.splice(i, 1);
+    this.#forget(e);
+    return e.records;
   }
 
   stored(): Promise<void> {
@@ -62,5 +62,10 @@ export class MemoryStore implements BatchStore {
 
   close(): Promise<void> {
     return Promise.resolve();
+  }
+
+  #forget(e: SealedBatch): void {
+    this.#bytes -= held(e);
+    this.#records -= e.records;
   }
 }

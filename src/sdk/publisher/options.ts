@@ -40,6 +40,11 @@ export interface PublisherOptions {
   maxBatchBytes: number;
   breaker: BreakerSettings;
   buffer: BufferOptions;
+  /**
+   * Batches sent at once before the first is acknowledged (default 5 when idempotent, else 1; at most 5).
+   * More than one needs idempotence: without sequences a retried batch could land after a later one.
+   */
+  maxInFlight?: number;
   /** A send that has not settled by then counts as failed (default 2 × bus.requestTimeoutMs, or 30 s). */
   sendTimeoutMs?: number;
   /** Injected clock: also turns breaker jitter off, so tests are deterministic. */
@@ -78,6 +83,12 @@ export function validateOptions(o: PublisherOptions): void {
   positiveInt(o.lingerMs, 'lingerMs', 0);
   positiveInt(o.maxBatchBytes, 'maxBatchBytes');
   if (o.sendTimeoutMs !== undefined) positiveInt(o.sendTimeoutMs, 'sendTimeoutMs');
+  if (o.maxInFlight !== undefined) {
+    positiveInt(o.maxInFlight, 'maxInFlight');
+    if (o.maxInFlight > 5) fail(`maxInFlight must be at most 5, got ${o.maxInFlight}`);
+    if (o.maxInFlight > 1 && !o.idempotent)
+      fail('maxInFlight above 1 needs idempotent: true (order on retry)');
+  }
   const b = o.breaker;
   if (!b) fail('breaker is required');
   positiveInt(b.consecutiveFailures, 'breaker.consecutiveFailures');

@@ -1,12 +1,16 @@
-// The resilient publisher of one stream: records accumulate into batches (lingerMs, maxBatchBytes), sealed
-// batches wait in a bounded buffer (memory or disk), and one pump sends the oldest batch at a time while the
-// circuit breaker allows. One batch in flight keeps the order of records (and so per key) as published.
-// Loss is counted where it happens, by reason: drop_newest, drop_oldest, quarantined, closed.
+// The resilient publisher of one stream: each record is encoded once, straight into the Kafka record batch
+// of its partition (open-batch.ts); a batch is sealed when full (maxBatchBytes) or after lingerMs, and
+// sealed batches wait in a bounded buffer (memory or disk) as the bytes the bus will receive. One pump
+// sends the oldest batches, up to maxInFlight at a time (idempotence keeps them in order: a retry carries
+// the same sequence), while the circuit breaker allows. Loss is counted where it happens, by reason:
+// drop_newest, drop_oldest, quarantined, closed. Bytes buffered are counted as held: the sealed batches
+// plus the buffers of the batches being filled.
 import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { register as globalRegistry } from 'prom-client';
+import { RECORD_BATCH_OVERHEAD } from '../../protocol/record-batch.ts';
 import { createBusProducer } from '../kafka-client.ts';
-import type { BusProducer } from '../kafka-client.ts';
+import type { BusProducer, SealedBatch } from '../kafka-client.ts';
 import { CircuitBreaker } from './breaker.ts';
 import type { BreakerState, BreakerTransition } from './breaker.ts';
 import { systemClock } from './clock.ts';
@@ -16,10 +20,14 @@ import type { QuarantineReport } from './disk-store.ts';
 import { FlushTimeoutError, RecordTooLargeError, SendTimeoutError } from './errors.ts';
 import { MemoryStore } from './memory-store.ts';
 import { BREAKER_STATE_VALUE, PublisherMetrics } from './metrics.ts';
+import { keyPartition } from './murmur2.ts';
+import { OpenBatch } from './open-batch.ts';
 import { validateOptions } from './options.ts';
 import type { PublisherOptions } from './options.ts';
-import { recordBytes } from './store.ts';
-import type { BatchStore, BufferedRecord } from './store.ts';
+import { isPrepared, measure, recordSize } from './record-encoding.ts';
+import type { AnyRecord, Measure, PreparedRecord } from './record-encoding.ts';
+import { batchRecords, splitBatch } from './split-batch.ts';
+import type { BatchStore } from './store.ts';
 
 export type PublishResult = 'accepted' | 'dropped' | Promise<void>;
 export type DropReason = 'drop_newest' | 'drop_oldest' | 'quarantined' | 'closed';
@@ -33,10 +41,24 @@ export interface PublisherState {
 }
 
 interface Waiter {
-  record: BufferedRecord;
-  size: number;
+  record: AnyRecord;
   resolve: () => void;
 }
+
+const newMeasure = (): Measure => ({
+  keyBytes: 0,
+  valueBytes: 0,
+  headerBytes: 0,
+  headerCount: 0,
+  lastHeaderBytes: 0,
+  fixed: 0,
+  timestamp: 0,
+});
+
+/** Where the buffer of a new batch starts (it doubles as records come, up to maxBatchBytes). */
+const FIRST_CAPACITY = 16 << 10;
+/** String keys whose partition is remembered (cleared when full). */
+const KEY_CACHE = 10_000;
 
 export class Publisher {
   readonly #o: PublisherOptions;
@@ -45,13 +67,25 @@ export class Publisher {
   readonly #metrics: PublisherMetrics;
   readonly #breaker: CircuitBreaker;
   readonly #store: BatchStore;
+  readonly #maxInFlight: number;
   readonly #quarantined: QuarantineReport[] = [];
   readonly #dropped = new Map<DropReason, number>();
-  #open: BufferedRecord[] = [];
+  readonly #measure = newMeasure();
+  /** Batches being filled, by partition, oldest first. */
+  #open = new Map<number, OpenBatch>();
   #openBytes = 0;
+  #openRecords = 0;
+  #capacityHint: number;
+  #keyPartitions = new Map<string, number>();
+  #keyPartitionsOf = 0;
   #linger: Timer | undefined;
   #waiters: Waiter[] = [];
-  #inFlight = false;
+  /** Batches at the head of the store being sent (they are never evicted). */
+  #inFlight = 0;
+  /** The head batches of a round that failed, kept to be sent again as they were (same stamp). */
+  #retry: SealedBatch[] = [];
+  /** Parts of a partition -1 batch split for sending, not yet acknowledged. */
+  #parts = new WeakMap<SealedBatch, SealedBatch[]>();
   #producer: BusProducer | undefined;
   #closing = false;
   #stopPump = false;
@@ -71,6 +105,8 @@ export class Publisher {
     this.#log = log;
     this.#metrics = metrics;
     this.#store = store;
+    this.#maxInFlight = o.maxInFlight ?? (o.idempotent ? 5 : 1);
+    this.#capacityHint = Math.min(FIRST_CAPACITY, o.maxBatchBytes);
     const jitter = o.breaker.jitter ?? (o.clock ? 0 : 0.2);
     this.#breaker = new CircuitBreaker(
       { ...o.breaker, jitter },
@@ -79,6 +115,13 @@ export class Publisher {
     );
     metrics.breakerState.set({ stream: o.stream }, 0);
     this.#changed();
+    // Learn the partition count early, so that batches are sealed per partition from the start.
+    try {
+      this.#producer = this.#makeProducer();
+      this.#producer.partitions?.(o.topic).catch(() => undefined);
+    } catch (err) {
+      this.#log.debug({ err: err instanceof Error ? err.message : String(err) }, 'bus producer not made yet');
+    }
     this.#pump = this.#run();
   }
 
@@ -112,7 +155,7 @@ export class Publisher {
     return {
       breaker: this.#breaker.state,
       bufferedBytes: this.#store.bytes + this.#openBytes,
-      bufferedRecords: this.#store.records + this.#open.length,
+      bufferedRecords: this.#store.records + this.#openRecords,
       dropped: Object.fromEntries(this.#dropped),
       quarantined: [...this.#quarantined],
     };
@@ -121,62 +164,64 @@ export class Publisher {
   /**
    * Takes one record. Never throws for bus trouble: 'accepted' (buffered), 'dropped' (counted), or, with
    * whenFull 'block' and a full buffer, a promise that resolves once the record is in the buffer. Throws
-   * RecordTooLargeError for a record no batch could hold.
+   * RecordTooLargeError for a record no batch could hold. A BufferedRecord's buffers are copied at once;
+   * the caller may reuse them.
    */
-  publish(record: BufferedRecord): PublishResult {
+  publish(record: AnyRecord): PublishResult {
     if (this.#closing) {
       this.#drop('closed', 1);
       return 'dropped';
     }
-    const size = recordBytes(record);
-    if (size > this.#o.maxBatchBytes) {
-      throw new RecordTooLargeError(this.#o.stream, size, 'maxBatchBytes', this.#o.maxBatchBytes);
+    const m = this.#measure;
+    measure(record, m, Date.now());
+    const alone = RECORD_BATCH_OVERHEAD + recordSize(m, 0, 0);
+    if (alone > this.#o.maxBatchBytes) {
+      throw new RecordTooLargeError(this.#o.stream, alone, 'maxBatchBytes', this.#o.maxBatchBytes);
     }
     // Behind callers already waiting for room, to keep the order records were published in.
-    if (this.#waiters.length > 0) return this.#wait(record, size);
-    if (this.#fits(size)) {
-      this.#add(record, size);
-      return 'accepted';
-    }
+    if (this.#waiters.length > 0) return this.#wait(record);
+    if (this.#add(record)) return 'accepted';
     switch (this.#o.buffer.whenFull) {
       case 'block':
-        return this.#wait(record, size);
+        return this.#wait(record);
       case 'drop_newest':
         this.#drop('drop_newest', 1);
         return 'dropped';
       case 'drop_oldest':
-        while (!this.#fits(size)) {
+        for (;;) {
           let n = this.#store.evictOldest(this.#inFlight);
-          if (n === 0 && this.#open.length > 0) {
-            this.#openBytes -= recordBytes(this.#open.shift()!);
-            n = 1;
-          }
+          if (n > 0) this.#retry = [];
+          else n = this.#evictOpen();
           if (n === 0) {
-            // Only the batch in flight is left and it is bigger than its estimate: nothing older to drop.
+            // Only batches in flight are left: nothing older may go.
             this.#drop('drop_newest', 1);
             return 'dropped';
           }
           this.#drop('drop_oldest', n);
+          if (this.#add(record)) return 'accepted';
         }
-        this.#add(record, size);
-        return 'accepted';
     }
   }
 
+  /** publish() of a PreparedRecord (the telemetry port's name for it). */
+  publishPrepared(record: PreparedRecord): PublishResult {
+    return this.publish(record);
+  }
+
   /**
-   * Seals the batch being filled and resolves once every record accepted so far is in the buffer: written
-   * to the log for a disk buffer (what survives a process kill). Does not wait for the bus.
+   * Seals the batches being filled and resolves once every record accepted so far is in the buffer:
+   * written to the log for a disk buffer (what survives a process kill). Does not wait for the bus.
    */
   whenBuffered(): Promise<void> {
     this.#seal();
     return this.#store.stored();
   }
 
-  /** Seals the batch being filled and resolves once everything buffered is acknowledged by the bus. */
+  /** Seals the batches being filled and resolves once everything buffered is acknowledged by the bus. */
   async flush(timeoutMs: number): Promise<void> {
     this.#seal();
     const done = (): boolean =>
-      this.#store.records === 0 && this.#open.length === 0 && this.#waiters.length === 0;
+      this.#store.records === 0 && this.#openRecords === 0 && this.#waiters.length === 0;
     if (done()) return;
     await new Promise<void>((resolve, reject) => {
       const timer = this.#clock.setTimer(() => {
@@ -230,38 +275,108 @@ export class Publisher {
     this.#producer = undefined;
   }
 
-  #fits(size: number): boolean {
-    return this.#store.bytes + this.#openBytes + size <= this.#o.buffer.maxBytes;
+  #room(extra: number): boolean {
+    return this.#store.bytes + this.#openBytes + extra <= this.#o.buffer.maxBytes;
   }
 
-  #add(record: BufferedRecord, size: number): void {
-    if (this.#openBytes + size > this.#o.maxBatchBytes) this.#seal();
-    this.#open.push(record);
-    this.#openBytes += size;
-    if (this.#openBytes >= this.#o.maxBatchBytes) this.#seal();
-    else if (this.#open.length === 1)
-      this.#linger = this.#clock.setTimer(() => this.#seal(), this.#o.lingerMs);
+  /** Partition of the record just measured: -1 while the topic's partition count is unknown. */
+  #partitionOf(record: AnyRecord): number {
+    const count = this.#producer?.knownPartitions?.(this.#o.topic);
+    if (count === undefined) return -1;
+    if (count === 1) return 0;
+    if (isPrepared(record)) {
+      if (this.#keyPartitionsOf !== count || this.#keyPartitions.size >= KEY_CACHE) {
+        this.#keyPartitions.clear();
+        this.#keyPartitionsOf = count;
+      }
+      let p = this.#keyPartitions.get(record.key);
+      if (p === undefined) {
+        p = keyPartition(Buffer.from(record.key, 'utf8'), count);
+        this.#keyPartitions.set(record.key, p);
+      }
+      return p;
+    }
+    return record.key === null ? 0 : keyPartition(record.key, count);
+  }
+
+  /** Writes the record just measured (this.#measure) into its partition's batch, if there is room. */
+  #add(record: AnyRecord): boolean {
+    const m = this.#measure;
+    const max = this.#o.maxBatchBytes;
+    const partition = this.#partitionOf(record);
+    let batch = this.#open.get(partition);
+    if (batch !== undefined) {
+      const size = batch.sizeOf(m);
+      if (batch.size + size > max) {
+        this.#sealOne(batch);
+        batch = undefined;
+      } else if (batch.size + size > batch.capacity) {
+        const want = Math.min(max, Math.max(batch.capacity * 2, batch.size + size));
+        const capacity = this.#room(want - batch.capacity) ? want : batch.size + size;
+        if (!this.#room(capacity - batch.capacity)) return false;
+        this.#openBytes += capacity - batch.capacity;
+        batch.grow(capacity);
+      }
+    }
+    if (batch === undefined) {
+      const need = RECORD_BATCH_OVERHEAD + recordSize(m, 0, 0);
+      let capacity = Math.min(max, Math.max(this.#capacityHint, need));
+      if (!this.#room(capacity)) capacity = need;
+      if (!this.#room(capacity)) return false;
+      batch = new OpenBatch(partition, capacity);
+      this.#open.set(partition, batch);
+      this.#openBytes += capacity;
+      this.#linger ??= this.#clock.setTimer(() => this.#seal(), this.#o.lingerMs);
+    }
+    batch.append(record, m);
+    this.#openRecords++;
+    if (batch.size >= max) this.#sealOne(batch);
+    return true;
+  }
+
+  #sealOne(batch: OpenBatch): void {
+    this.#open.delete(batch.partition);
+    this.#openBytes -= batch.capacity;
+    this.#openRecords -= batch.records;
+    const sealed = batch.seal(this.#o.compression);
+    this.#capacityHint = Math.max(RECORD_BATCH_OVERHEAD, batch.size);
+    this.#store.append(sealed);
+    if (this.#open.size === 0) {
+      this.#linger?.cancel();
+      this.#linger = undefined;
+    }
+    this.#wakePump?.();
+    this.#changed();
   }
 
   #seal(): void {
     this.#linger?.cancel();
     this.#linger = undefined;
-    if (this.#open.length === 0) return;
-    this.#store.append(this.#open, this.#openBytes);
-    this.#open = [];
-    this.#openBytes = 0;
-    this.#wakePump?.();
-    this.#changed();
+    for (const batch of [...this.#open.values()]) this.#sealOne(batch);
   }
 
-  #wait(record: BufferedRecord, size: number): Promise<void> {
-    return new Promise((resolve) => this.#waiters.push({ record, size, resolve }));
+  /** drop_oldest with nothing sealed to evict: the oldest batch being filled goes whole. */
+  #evictOpen(): number {
+    const first = this.#open.values().next();
+    if (first.done) return 0;
+    const batch = first.value;
+    this.#open.delete(batch.partition);
+    this.#openBytes -= batch.capacity;
+    this.#openRecords -= batch.records;
+    return batch.records;
+  }
+
+  #wait(record: AnyRecord): Promise<void> {
+    // A BufferedRecord is held by reference while it waits: the caller was told it is not buffered yet.
+    return new Promise((resolve) => this.#waiters.push({ record, resolve }));
   }
 
   #admitWaiters(): void {
-    while (this.#waiters.length > 0 && this.#fits(this.#waiters[0].size)) {
-      const w = this.#waiters.shift()!;
-      this.#add(w.record, w.size);
+    while (this.#waiters.length > 0) {
+      const w = this.#waiters[0];
+      measure(w.record, this.#measure, Date.now());
+      if (!this.#add(w.record)) break;
+      this.#waiters.shift();
       w.resolve();
     }
   }
@@ -291,7 +406,7 @@ export class Publisher {
   #changed(): void {
     const { stream } = this.#o;
     this.#metrics.bufferedBytes.set({ stream }, this.#store.bytes + this.#openBytes);
-    this.#metrics.bufferedRecords.set({ stream }, this.#store.records + this.#open.length);
+    this.#metrics.bufferedRecords.set({ stream }, this.#store.records + this.#openRecords);
     for (const l of [...this.#listeners]) l();
   }
 
@@ -319,40 +434,73 @@ export class Publisher {
         await this.#sleep(delay);
         continue;
       }
-      this.#inFlight = true;
       try {
-        const batch = await this.#store.head();
-        if (batch === undefined) continue;
-        if (await this.#send(batch)) {
-          await this.#store.ackHead();
-          this.#metrics.sent.inc({ stream: this.#o.stream }, batch.length);
-          this.#breaker.success();
-        } else {
-          this.#metrics.sendFailures.inc({ stream: this.#o.stream });
-          this.#breaker.failure();
-        }
+        await this.#round();
       } catch (err) {
         // The store failed (a disk error it could not quarantine): wait, then try again; never a tight loop.
         this.#log.error({ err }, 'buffer read failed');
-        this.#inFlight = false;
+        this.#inFlight = 0;
         await this.#sleep(this.#o.breaker.halfOpenAfterMs);
       } finally {
-        this.#inFlight = false;
+        this.#inFlight = 0;
         this.#admitWaiters();
         this.#changed();
       }
     }
   }
 
-  async #send(batch: BufferedRecord[]): Promise<boolean> {
+  /**
+   * Sends the oldest batches, up to maxInFlight at a time (one while the breaker is half-open: the probe),
+   * acknowledging them in order as they succeed. Returns when the buffer is empty, on close, or after the
+   * first failure (once the sends still in flight settled: the next round resends from the oldest one not
+   * acknowledged, those of this round as they were).
+   */
+  async #round(): Promise<void> {
+    const window: { batch: SealedBatch; ok: Promise<boolean> }[] = [];
+    for (;;) {
+      const limit = this.#breaker.state === 'closed' ? this.#maxInFlight : 1;
+      while (!this.#stopPump && window.length < limit && window.length < this.#store.batches) {
+        const batch = this.#retry[window.length] ?? (await this.#store.at(window.length));
+        if (batch === undefined) break;
+        // A batch sealed before the partitions were known is split when sent: nothing passes it meanwhile.
+        const unsplit = (b: SealedBatch): boolean => b.partition < 0;
+        if (window.length > 0 && (unsplit(batch) || unsplit(window[window.length - 1].batch))) break;
+        window.push({ batch, ok: this.#send(batch) });
+        this.#inFlight = window.length;
+      }
+      if (window.length === 0) return;
+      if (await window[0].ok) {
+        const { batch } = window.shift()!;
+        this.#retry.shift();
+        await this.#store.ackHead();
+        this.#inFlight = window.length;
+        this.#metrics.sent.inc({ stream: this.#o.stream }, batch.records);
+        this.#breaker.success();
+        this.#admitWaiters();
+        this.#changed();
+        continue;
+      }
+      this.#metrics.sendFailures.inc({ stream: this.#o.stream });
+      this.#breaker.failure();
+      await Promise.all(window.map((w) => w.ok));
+      this.#retry = window.map((w) => w.batch);
+      return;
+    }
+  }
+
+  #makeProducer(): BusProducer {
+    return (this.#o.transport ?? createBusProducer)(this.#o.bus, {
+      acks: this.#o.acks,
+      idempotent: this.#o.idempotent,
+      ...(this.#o.compression ? { compression: this.#o.compression } : {}),
+    });
+  }
+
+  async #send(batch: SealedBatch): Promise<boolean> {
     const { topic } = this.#o;
     let timer: Timer | undefined;
     try {
-      this.#producer ??= (this.#o.transport ?? createBusProducer)(this.#o.bus, {
-        acks: this.#o.acks,
-        idempotent: this.#o.idempotent,
-        ...(this.#o.compression ? { compression: this.#o.compression } : {}),
-      });
+      this.#producer ??= this.#makeProducer();
       const producer = this.#producer;
       const timeoutMs = this.#o.sendTimeoutMs ?? 2 * (this.#o.bus.requestTimeoutMs ?? 15_000);
       const late = new Promise<never>((_, reject) => {
@@ -360,10 +508,10 @@ export class Publisher {
           // A hung producer is replaced: the next attempt gets a fresh connection.
           if (this.#producer === producer) this.#producer = undefined;
           producer.close().catch(() => undefined);
-          reject(new SendTimeoutError(`send of ${batch.length} records timed out after ${timeoutMs} ms`));
+          reject(new SendTimeoutError(`send of ${batch.records} records timed out after ${timeoutMs} ms`));
         }, timeoutMs);
       });
-      await Promise.race([producer.send(batch.map((r) => ({ topic, ...r }))), late]);
+      await Promise.race([this.#deliver(producer, topic, batch), late]);
       return true;
     } catch (err) {
       this.#log.debug({ err: err instanceof Error ? err.message : String(err) }, 'send failed');
@@ -371,6 +519,30 @@ export class Publisher {
     } finally {
       timer?.cancel();
     }
+  }
+
+  async #deliver(producer: BusProducer, topic: string, batch: SealedBatch): Promise<void> {
+    if (!producer.sendBatch) {
+      await producer.send(batchRecords(batch).map((r) => ({ topic, ...r })));
+      return;
+    }
+    if (batch.partition < 0) {
+      const count = (await producer.partitions?.(topic)) ?? 1;
+      if (count === 1) batch.partition = 0;
+      else {
+        let parts = this.#parts.get(batch);
+        if (parts === undefined) {
+          parts = splitBatch(batch, count, this.#o.compression ?? 'none');
+          this.#parts.set(batch, parts);
+        }
+        while (parts.length > 0) {
+          await producer.sendBatch(topic, parts[0]);
+          parts.shift();
+        }
+        return;
+      }
+    }
+    await producer.sendBatch(topic, batch);
   }
 
   async #bounded(p: Promise<unknown>, ms: number): Promise<void> {

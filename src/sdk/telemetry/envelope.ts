@@ -87,6 +87,28 @@ export function encodeEnvelope(envelope: Envelope): Buffer {
   return Buffer.from(JSON.stringify(envelope));
 }
 
+/**
+ * The envelope's constant beginning for one (kind, service, producer, stream): `{"v":1,...,"seq":`.
+ * envelopeText(prefix, seq, ts, data) completes it into exactly what encodeEnvelope writes, built by
+ * string concatenation with one JSON.stringify (of data) per record.
+ */
+export function envelopePrefix(kind: Envelope['kind'], service: string, producer: string, stream: string) {
+  return `{"v":${ENVELOPE_VERSION},"kind":${JSON.stringify(kind)},"service":${JSON.stringify(service)},"producer":${JSON.stringify(producer)},"stream":${JSON.stringify(stream)},"seq":`;
+}
+
+export function envelopeText(prefix: string, seq: number, ts: number, data: Envelope['data']): string {
+  return `${prefix}${seq},"ts":${ts},"data":${JSON.stringify(data)}}`;
+}
+
+/** The headers that are the same for every record of a (producer, stream): all but the sequence. */
+export function constantHeaders(producer: string, stream: string): Record<string, Buffer> {
+  return {
+    [HEADER_CONTENT_TYPE]: Buffer.from(CONTENT_TYPE),
+    [HEADER_PRODUCER]: Buffer.from(producer),
+    [HEADER_STREAM]: Buffer.from(stream),
+  };
+}
+
 /** The record's headers: who produced it, its sequence in (producer, stream), and the content type. */
 export function envelopeHeaders(envelope: Envelope): Record<string, Buffer> {
   return {

@@ -11,13 +11,18 @@ import {
   type LogLevel,
   type LogRecord,
   type MetricPoint,
+  constantHeaders,
   encodeEnvelope,
   envelopeHeaders,
+  envelopePrefix,
+  envelopeText,
+  HEADER_SEQUENCE,
   LOG_LEVELS,
   seriesKey,
 } from './envelope.ts';
 import { TelemetryConfigError, TelemetryValidationError } from './errors.ts';
 import type { OpenPublisher, PublishResult, TelemetryPublisher } from './publisher-port.ts';
+import { prepareHeaders, type PreparedHeaders } from '../publisher/record-encoding.ts';
 import { type Attributes, checkJson, type JsonValue, typeOf } from './validate.ts';
 
 export interface TelemetryOptions<S> {
@@ -115,6 +120,9 @@ interface Stream {
   /** Publishes waiting for buffer room (whenFull: block); each settles, never rejects. */
   blocked: Set<Promise<void>>;
   warned: boolean;
+  /** Envelope beginnings by kind, and the constant headers, made on first use (publishPrepared). */
+  prefixes: Partial<Record<Envelope['kind'], string>>;
+  headers: PreparedHeaders | undefined;
 }
 
 const STREAM_NAME = /^[A-Za-z0-9._-]{1,249}$/;
@@ -132,6 +140,8 @@ export async function openTelemetry<S>(options: TelemetryOptions<S>): Promise<Te
         stats: { published: 0, droppedByPublisher: 0, failed: 0 },
         warned: false,
         blocked: new Set(),
+        prefixes: {},
+        headers: undefined,
       });
     }
   } catch (error) {
@@ -340,23 +350,45 @@ class TelemetryImpl implements Telemetry {
       stream.stats.failed++;
       return 'dropped';
     }
-    const envelope = {
-      v: 1,
-      kind,
-      service: this.service,
-      producer: this.producerId,
-      stream: stream.name,
-      seq: stream.seq++,
-      ts: this.#config.now(),
-      data,
-    } as Envelope;
+    const seq = stream.seq++;
+    const ts = this.#config.now();
+    const publisher = stream.publisher;
     let result: PublishResult;
     try {
-      result = stream.publisher.publish({
-        key: Buffer.from(key),
-        value: encodeEnvelope(envelope),
-        headers: envelopeHeaders(envelope),
-      });
+      if (publisher.publishPrepared !== undefined) {
+        // The envelope as text around one JSON.stringify of data, written by the publisher straight into
+        // its batch: the same bytes encodeEnvelope would make, without the intermediate objects.
+        const prefix = (stream.prefixes[kind] ??= envelopePrefix(
+          kind,
+          this.service,
+          this.producerId,
+          stream.name,
+        ));
+        stream.headers ??= prepareHeaders(constantHeaders(this.producerId, stream.name), HEADER_SEQUENCE);
+        result = publisher.publishPrepared({
+          key,
+          value: envelopeText(prefix, seq, ts, data),
+          headers: stream.headers,
+          lastHeaderValue: String(seq),
+          timestamp: ts,
+        });
+      } else {
+        const envelope = {
+          v: 1,
+          kind,
+          service: this.service,
+          producer: this.producerId,
+          stream: stream.name,
+          seq,
+          ts,
+          data,
+        } as Envelope;
+        result = publisher.publish({
+          key: Buffer.from(key),
+          value: encodeEnvelope(envelope),
+          headers: envelopeHeaders(envelope),
+        });
+      }
     } catch (error) {
       this.#failed(stream, error);
       return 'dropped';

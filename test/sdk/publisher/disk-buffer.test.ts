@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { PublisherOptions } from '../../../src/sdk/publisher/options.ts';
 import { FakeBus } from './fakes.ts';
-import { rec, recover, rig, until, valueOf } from './helpers.ts';
+import { batchOf, rec, recover, rig, until, valueOf } from './helpers.ts';
 import type { Rig } from './helpers.ts';
 
 const names = (from: number, to: number): string[] =>
@@ -122,7 +122,7 @@ test('disk drop_oldest drops whole stored batches, oldest first, counted by reco
     bus.mode = 'down';
     const r = await rig(
       {
-        maxBatchBytes: 200,
+        maxBatchBytes: batchOf(2),
         buffer: {
           kind: 'disk',
           dir,
@@ -135,7 +135,7 @@ test('disk drop_oldest drops whole stored batches, oldest first, counted by reco
       bus,
     );
     void r.publisher.publish(rec(0));
-    void r.publisher.publish(rec(1)); // batch [v0 v1] sealed at 200 bytes
+    void r.publisher.publish(rec(1)); // batch [v0 v1] sealed when full
     await until(() => r.publisher.state.breaker === 'open', 'open');
     for (let i = 2; i < 30; i++) void r.publisher.publish(rec(i));
     const dropped = r.publisher.state.dropped.drop_oldest ?? 0;

@@ -8,12 +8,18 @@ import type { PublisherOptions } from '../../../src/sdk/publisher/options.ts';
 import type { BufferedRecord } from '../../../src/sdk/publisher/store.ts';
 import { FakeBus, ManualClock } from './fakes.ts';
 
-/** A record accounted at exactly 100 bytes (16 framing + 84 value bytes): `v<n>` padded. */
+/**
+ * A record of exactly REC bytes in a batch (`v<n>` padded; a fixed timestamp, so its delta is always 0):
+ * a batch of n of them is batchOf(n) bytes, the 61-byte batch header included.
+ */
 export function rec(n: number, key: string | null = null): BufferedRecord {
   const value = Buffer.alloc(84 - (key === null ? 0 : key.length), ' ');
   value.write(`v${n}`);
-  return { key: key === null ? null : Buffer.from(key), value, headers: {} };
+  return { key: key === null ? null : Buffer.from(key), value, headers: {}, timestamp: 0n };
 }
+
+export const REC = 93;
+export const batchOf = (n: number): number => 61 + REC * n;
 
 export function valueOf(r: { value: Buffer }): string {
   return r.value.toString().trim();
@@ -44,7 +50,7 @@ export async function rig(overrides: Partial<PublisherOptions> = {}, bus = new F
     acks: -1,
     idempotent: false,
     lingerMs: 0,
-    maxBatchBytes: 100,
+    maxBatchBytes: batchOf(1),
     breaker: {
       consecutiveFailures: 3,
       failureRatio: 1,
@@ -54,7 +60,7 @@ export async function rig(overrides: Partial<PublisherOptions> = {}, bus = new F
       maxHalfOpenAfterMs: 4000,
       closeAfterSuccesses: 2,
     },
-    buffer: { kind: 'memory', maxBytes: 1000, whenFull: 'drop_newest' },
+    buffer: { kind: 'memory', maxBytes: 10 * batchOf(1), whenFull: 'drop_newest' },
     clock,
     logger: pino({ level: 'debug' }, sink),
     metrics: registry,

@@ -1,14 +1,14 @@
 // The memory buffer's whenFull policies under an outage: exact drop counts, exactly which records survive,
-// and backpressure for 'block'. Records are 100 bytes; the buffer holds 1000 (10 records); one per batch.
+// and backpressure for 'block'. One record per batch; the buffer holds 10 such batches.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { rec, recover, rig, until, valueOf } from './helpers.ts';
+import { batchOf, rec, recover, rig, until, valueOf } from './helpers.ts';
 
 const names = (from: number, to: number): string[] =>
   Array.from({ length: to - from }, (_, i) => `v${from + i}`);
 
 async function outage(whenFull: 'drop_newest' | 'drop_oldest' | 'block') {
-  const r = await rig({ buffer: { kind: 'memory', maxBytes: 1000, whenFull } });
+  const r = await rig({ buffer: { kind: 'memory', maxBytes: 10 * batchOf(1), whenFull } });
   r.bus.mode = 'down';
   assert.equal(r.publisher.publish(rec(0)), 'accepted');
   // Three failed sends of v0 open the breaker; with the clock held, nothing is in flight after that.
@@ -43,7 +43,7 @@ test('drop_oldest keeps the newest: 25 published → 15 dropped, v15..v24 delive
 });
 
 test('drop_oldest never drops the batch in flight: it is delivered, then the newest', async () => {
-  const r = await rig({ buffer: { kind: 'memory', maxBytes: 1000, whenFull: 'drop_oldest' } });
+  const r = await rig({ buffer: { kind: 'memory', maxBytes: 10 * batchOf(1), whenFull: 'drop_oldest' } });
   r.bus.mode = 'hang';
   void r.publisher.publish(rec(0));
   await until(() => r.bus.attempts.length === 1, 'v0 to be in flight');

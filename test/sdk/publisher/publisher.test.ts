@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Publisher } from '../../../src/sdk/publisher/publisher.ts';
 import { PublisherOptionsError, RecordTooLargeError } from '../../../src/sdk/publisher/errors.ts';
-import { rec, recover, rig, until, valueOf } from './helpers.ts';
+import { FakeBus } from './fakes.ts';
+import { batchOf, rec, recover, rig, until, valueOf } from './helpers.ts';
 
 test('linger: records wait lingerMs, then go out as one send', async () => {
   const r = await rig({
@@ -30,7 +31,7 @@ test('linger: records wait lingerMs, then go out as one send', async () => {
 test('maxBatchBytes: a batch is sealed when full, without waiting for linger', async () => {
   const r = await rig({
     lingerMs: 60_000,
-    maxBatchBytes: 300,
+    maxBatchBytes: batchOf(3),
     buffer: { kind: 'memory', maxBytes: 5000, whenFull: 'block' },
   });
   for (let i = 0; i < 7; i++) void r.publisher.publish(rec(i));
@@ -100,8 +101,9 @@ test('flapping bus: probes are the oldest real batch, back-off grows, every tran
 });
 
 test('starts and buffers while the bus is unreachable at boot', async () => {
-  const r = await rig({ buffer: { kind: 'memory', maxBytes: 5000, whenFull: 'drop_newest' } }, undefined);
-  r.bus.failCreate = true;
+  const bus = new FakeBus();
+  bus.failCreate = true;
+  const r = await rig({ buffer: { kind: 'memory', maxBytes: 5000, whenFull: 'drop_newest' } }, bus);
   for (let i = 0; i < 5; i++) assert.equal(r.publisher.publish(rec(i)), 'accepted');
   await until(() => r.publisher.state.breaker === 'open', 'open');
   r.bus.failCreate = false;

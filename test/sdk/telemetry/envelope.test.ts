@@ -6,6 +6,8 @@ import {
   encodeEnvelope,
   type Envelope,
   envelopeHeaders,
+  envelopePrefix,
+  envelopeText,
   seriesKey,
 } from '../../../src/sdk/telemetry/envelope.ts';
 import { EnvelopeDecodeError, type EnvelopeDecodeErrorCode } from '../../../src/sdk/telemetry/errors.ts';
@@ -268,4 +270,24 @@ test('bad records are rejected with a typed error naming what is wrong and where
     'schema',
     '$.data.type',
   );
+});
+
+test('the prepared envelope text is byte for byte what encodeEnvelope writes', () => {
+  const data = {
+    type: 'order.placed',
+    key: 'o-1',
+    payload: { total: 42.5, note: 'ü "quoted"', items: [1, null] },
+  };
+  const envelope = {
+    v: 1,
+    kind: 'event',
+    service: 'shop "eu"',
+    producer: 'p-1',
+    stream: 'events',
+    seq: 17,
+    ts: 1_700_000_000_123,
+    data,
+  } as const;
+  const prefix = envelopePrefix('event', 'shop "eu"', 'p-1', 'events');
+  assert.equal(envelopeText(prefix, 17, 1_700_000_000_123, data), encodeEnvelope(envelope).toString());
 });

@@ -1,0 +1,187 @@
+// Sends sealed record batches (SealedBatch) as they are: one Produce request per batch, encoded with our own
+// protocol codec, over the client library's connections (kafka-client.ts plugs them in). With idempotence,
+// each batch is stamped once with the producer id, epoch and the partition's next sequence (then its CRC is
+// recomputed: those fields are inside it), and a retry carries the same stamp, so a batch the broker already
+// has comes back DUPLICATE_SEQUENCE_NUMBER and counts as delivered. When the broker has lost our producer
+// state (UNKNOWN_PRODUCER_ID, OUT_OF_ORDER_SEQUENCE_NUMBER after a batch that never arrived or was dropped
+// from the buffer, INVALID_PRODUCER_EPOCH), a new producer id is taken and every batch not yet acknowledged
+// is stamped again from sequence 0 when it is sent next.
+import { crc32c } from '../protocol/crc32c.ts';
+import { ErrorCode, errorName, isRetriable } from '../protocol/error-codes.ts';
+import {
+  encodeProduceRequest,
+  decodeProduceResponse,
+  type ProduceResponse,
+} from '../protocol/messages/produce.ts';
+import {
+  ATTRIBUTES_OFFSET,
+  BASE_OFFSET_OFFSET,
+  BASE_SEQUENCE_OFFSET,
+  CRC_OFFSET,
+  PARTITION_LEADER_EPOCH_OFFSET,
+  PRODUCER_EPOCH_OFFSET,
+  PRODUCER_ID_OFFSET,
+} from '../protocol/record-batch.ts';
+import { Reader } from '../protocol/reader.ts';
+import { Writer } from '../protocol/writer.ts';
+import type { SealedBatch } from './kafka-client.ts';
+
+/** Produce v9: the first flexible version; Apache Kafka 2.4+ and the embedded broker (3–11) speak it. */
+const PRODUCE_API_KEY = 0;
+const PRODUCE_VERSION = 9;
+const MAX_SEQUENCE = 0x7fffffff;
+
+export interface Broker {
+  host: string;
+  port: number;
+}
+
+export interface TopicLayout {
+  partitions: number;
+  leader(partition: number): Broker | undefined;
+}
+
+/** What the client library provides: metadata, producer ids, and a request on a broker's connection. */
+export interface BatchSenderPorts {
+  metadata(topic: string, forceUpdate: boolean): Promise<TopicLayout>;
+  initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }>;
+  request<T>(
+    broker: Broker,
+    apiKey: number,
+    apiVersion: number,
+    payload: Buffer,
+    noResponse: boolean,
+    parse: (body: Buffer) => T,
+  ): Promise<T | undefined>;
+  acks: 0 | 1 | -1;
+  idempotent: boolean;
+  timeoutMs: number;
+}
+
+/** A Produce that failed; `retriable` says whether trying again later can succeed. */
+export class ProduceError extends Error {
+  override name = 'ProduceError';
+  readonly retriable: boolean;
+  readonly code: string;
+  constructor(code: number, topic: string, partition: number, detail: string | null) {
+    super(`producing to ${topic}-${partition}: ${errorName(code)}${detail ? ` (${detail})` : ''}`);
+    this.code = errorName(code);
+    this.retriable = isRetriable(code) || SEQUENCE_ERRORS.has(code);
+  }
+}
+
+const SEQUENCE_ERRORS = new Set<number>([
+  ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+  ErrorCode.UNKNOWN_PRODUCER_ID,
+  ErrorCode.INVALID_PRODUCER_EPOCH,
+]);
+
+interface Stamp {
+  session: number;
+  baseSequence: number;
+}
+
+export interface BatchSender {
+  send(topic: string, batch: SealedBatch): Promise<void>;
+  partitions(topic: string): Promise<number>;
+  knownPartitions(topic: string): number | undefined;
+}
+
+export function createBatchSender(ports: BatchSenderPorts): BatchSender {
+  const counts = new Map<string, number>();
+  const sequences = new Map<string, number>();
+  let staleMetadata = false;
+  let session = 0;
+  let producer: Promise<{ producerId: bigint; producerEpoch: number }> | undefined;
+
+  const layout = async (topic: string): Promise<TopicLayout> => {
+    const force = staleMetadata;
+    staleMetadata = false;
+    const l = await ports.metadata(topic, force);
+    counts.set(topic, l.partitions);
+    return l;
+  };
+
+  const producerId = (): Promise<{ producerId: bigint; producerEpoch: number }> => {
+    producer ??= ports.initProducerId().catch((error: unknown) => {
+      producer = undefined;
+      throw error;
+    });
+    return producer;
+  };
+
+  const stamp = async (topic: string, batch: SealedBatch): Promise<void> => {
+    const current = batch.stamp as Stamp | undefined;
+    if (current !== undefined && current.session === session) return;
+    const mySession = session;
+    const { producerId: id, producerEpoch } = await producerId();
+    if (mySession !== session) return stamp(topic, batch);
+    const key = `${topic}\u0000${batch.partition}`;
+    const baseSequence = sequences.get(key) ?? 0;
+    sequences.set(key, (baseSequence + batch.records) % (MAX_SEQUENCE + 1));
+    const b = batch.bytes;
+    b.writeBigInt64BE(id, PRODUCER_ID_OFFSET);
+    b.writeInt16BE(producerEpoch, PRODUCER_EPOCH_OFFSET);
+    b.writeInt32BE(baseSequence, BASE_SEQUENCE_OFFSET);
+    b.writeUInt32BE(crc32c(b.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
+    batch.stamp = { session, baseSequence } satisfies Stamp;
+  };
+
+  /** The broker lost our producer state: a new id next time, every unacknowledged batch stamped again. */
+  const resetSession = (batch: SealedBatch): void => {
+    if ((batch.stamp as Stamp | undefined)?.session !== session) return;
+    session++;
+    producer = undefined;
+    sequences.clear();
+  };
+
+  return {
+    async send(topic, batch) {
+      const l = await layout(topic);
+      if (batch.partition < 0 || batch.partition >= l.partitions) {
+        throw new ProduceError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, topic, batch.partition, null);
+      }
+      const broker = l.leader(batch.partition);
+      if (broker === undefined) {
+        staleMetadata = true;
+        throw new ProduceError(ErrorCode.LEADER_NOT_AVAILABLE, topic, batch.partition, null);
+      }
+      if (ports.idempotent) await stamp(topic, batch);
+      // A batch read back from a log carries that log's offset and epoch; a producer sends 0 and -1.
+      batch.bytes.writeBigInt64BE(0n, BASE_OFFSET_OFFSET);
+      batch.bytes.writeInt32BE(-1, PARTITION_LEADER_EPOCH_OFFSET);
+      const w = new Writer(batch.bytes.length + 64 + topic.length);
+      encodeProduceRequest(w, PRODUCE_VERSION, {
+        transactionalId: null,
+        acks: ports.acks,
+        timeoutMs: ports.timeoutMs,
+        topicData: [{ name: topic, partitionData: [{ index: batch.partition, records: batch.bytes }] }],
+      });
+      let response: ProduceResponse | undefined;
+      try {
+        response = await ports.request(
+          broker,
+          PRODUCE_API_KEY,
+          PRODUCE_VERSION,
+          w.toBuffer(),
+          ports.acks === 0,
+          (body) => decodeProduceResponse(new Reader(body), PRODUCE_VERSION),
+        );
+      } catch (error) {
+        staleMetadata = true;
+        throw error;
+      }
+      if (ports.acks === 0 || response === undefined) return;
+      const p = response.responses.find((t) => t.name === topic)?.partitionResponses[0];
+      if (p === undefined) throw new Error(`producing to ${topic}: the response has no partition`);
+      if (p.errorCode === ErrorCode.NONE || p.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) return;
+      if (SEQUENCE_ERRORS.has(p.errorCode)) resetSession(batch);
+      else if (isRetriable(p.errorCode)) staleMetadata = true;
+      throw new ProduceError(p.errorCode, topic, batch.partition, p.errorMessage);
+    },
+    async partitions(topic) {
+      return (await layout(topic)).partitions;
+    },
+    knownPartitions: (topic) => counts.get(topic),
+  };
+}

@@ -1,0 +1,111 @@
+// A batch being filled: each record is written once, straight into its final Kafka record-batch v2 bytes
+// (offset delta = its index, timestamp delta from the batch's first record), in a buffer that grows by
+// doubling up to maxBatchBytes. Sealing writes the 61-byte header and the CRC: the bytes are then what the
+// bus receives, what a disk buffer stores, and what the memory buffer holds and counts.
+import { COMPRESSION_IDS, compress, type CompressionCodec } from '../../protocol/compression.ts';
+import { crc32c } from '../../protocol/crc32c.ts';
+import {
+  ATTRIBUTES_OFFSET,
+  BASE_OFFSET_OFFSET,
+  BASE_SEQUENCE_OFFSET,
+  BASE_TIMESTAMP_OFFSET,
+  BATCH_LENGTH_OFFSET,
+  CRC_OFFSET,
+  LAST_OFFSET_DELTA_OFFSET,
+  LOG_OVERHEAD,
+  MAGIC_OFFSET,
+  MAGIC_V2,
+  MAX_TIMESTAMP_OFFSET,
+  PARTITION_LEADER_EPOCH_OFFSET,
+  PRODUCER_EPOCH_OFFSET,
+  PRODUCER_ID_OFFSET,
+  RECORDS_COUNT_OFFSET,
+  RECORD_BATCH_OVERHEAD,
+} from '../../protocol/record-batch.ts';
+import type { SealedBatch } from '../kafka-client.ts';
+import { recordSize, writeRecord, type AnyRecord, type Measure } from './record-encoding.ts';
+
+export class OpenBatch {
+  /** -1: the topic's partition count was not known yet (the bus producer splits it when it sends). */
+  readonly partition: number;
+  #buf: Buffer;
+  #pos = RECORD_BATCH_OVERHEAD;
+  #count = 0;
+  #baseTs = 0;
+  #maxTs = 0;
+
+  constructor(partition: number, capacity: number) {
+    this.partition = partition;
+    this.#buf = Buffer.allocUnsafeSlow(Math.max(capacity, RECORD_BATCH_OVERHEAD));
+  }
+
+  get records(): number {
+    return this.#count;
+  }
+  /** Bytes written so far, the batch header included: the sealed batch's size (uncompressed). */
+  get size(): number {
+    return this.#pos;
+  }
+  /** Bytes held. */
+  get capacity(): number {
+    return this.#buf.length;
+  }
+
+  /** What the measured record would add to the batch. */
+  sizeOf(m: Measure): number {
+    const ts = this.#count === 0 ? 0 : m.timestamp - this.#baseTs;
+    return recordSize(m, this.#count, ts);
+  }
+
+  /** Reallocates to `capacity` bytes (at least what is written plus `room`). */
+  grow(capacity: number): void {
+    const next = Buffer.allocUnsafeSlow(capacity);
+    this.#buf.copy(next, 0, 0, this.#pos);
+    this.#buf = next;
+  }
+
+  /** Appends the record just measured into `m`; the caller made room (sizeOf, grow). */
+  append(r: AnyRecord, m: Measure): void {
+    if (this.#count === 0) {
+      this.#baseTs = m.timestamp;
+      this.#maxTs = m.timestamp;
+    } else if (m.timestamp > this.#maxTs) this.#maxTs = m.timestamp;
+    this.#pos = writeRecord(this.#buf, this.#pos, r, m, this.#count, m.timestamp - this.#baseTs);
+    this.#count++;
+  }
+
+  /**
+   * The finished batch, in a buffer of its own (its exact size, or the batch's own buffer when that is
+   * at most 1/8 larger),
+   * with producer id, epoch and base sequence unset (-1): the bus producer stamps them when it sends.
+   */
+  seal(codec: CompressionCodec = 'none'): SealedBatch {
+    let out: Buffer;
+    if (codec !== 'none') {
+      const body = compress(codec, this.#buf.subarray(RECORD_BATCH_OVERHEAD, this.#pos));
+      out = Buffer.allocUnsafeSlow(RECORD_BATCH_OVERHEAD + body.length);
+      body.copy(out, RECORD_BATCH_OVERHEAD);
+    } else if (this.#buf.length - this.#pos <= this.#pos >> 3) {
+      // Nearly full (the usual case once sizes settle): kept as it is rather than copied; the buffer
+      // counts what it holds (MemoryStore charges the whole allocation).
+      out = this.#buf.subarray(0, this.#pos);
+    } else {
+      out = Buffer.allocUnsafeSlow(this.#pos);
+      this.#buf.copy(out, RECORD_BATCH_OVERHEAD, RECORD_BATCH_OVERHEAD, this.#pos);
+    }
+    out.writeBigInt64BE(0n, BASE_OFFSET_OFFSET);
+    out.writeInt32BE(out.length - LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
+    out.writeInt32BE(-1, PARTITION_LEADER_EPOCH_OFFSET);
+    out.writeInt8(MAGIC_V2, MAGIC_OFFSET);
+    out.writeInt16BE(COMPRESSION_IDS[codec], ATTRIBUTES_OFFSET);
+    out.writeInt32BE(this.#count - 1, LAST_OFFSET_DELTA_OFFSET);
+    out.writeBigInt64BE(BigInt(this.#baseTs), BASE_TIMESTAMP_OFFSET);
+    out.writeBigInt64BE(BigInt(this.#maxTs), MAX_TIMESTAMP_OFFSET);
+    out.writeBigInt64BE(-1n, PRODUCER_ID_OFFSET);
+    out.writeInt16BE(-1, PRODUCER_EPOCH_OFFSET);
+    out.writeInt32BE(-1, BASE_SEQUENCE_OFFSET);
+    out.writeInt32BE(this.#count, RECORDS_COUNT_OFFSET);
+    out.writeUInt32BE(crc32c(out.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
+    return { partition: this.partition, bytes: out, records: this.#count };
+  }
+}
