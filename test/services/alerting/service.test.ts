@@ -185,3 +185,20 @@ test('alerting: fires and resolves to a webhook, silences through the API, dead-
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('an invalid rules file refuses to start the component, naming the rule and the field', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-alerting-rules-'));
+  try {
+    const rulesFile = path.join(dir, 'rules.yaml');
+    await writeFile(rulesFile, QUEUE_RULES.replace('threshold: 100', 'threshold: lots'));
+    const resolved = alertingTopology(dir, '127.0.0.1:1', 'metrics', { rulesFile });
+    await assert.rejects(
+      startComponent(resolved, 'alerts', { logger: pino({ level: 'silent' }) }),
+      (error: Error) =>
+        error.message ===
+        `invalid rules file ${rulesFile}:\n  rule 'DeepQueue' (rules[0]), field 'threshold': Invalid input: expected number, received string`,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
