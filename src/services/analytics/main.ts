@@ -5,13 +5,14 @@
 // deletes rollups past their retention.
 import path from 'node:path';
 import { Counter } from 'prom-client';
-import { consume, type ConsumerHandle } from '../../sdk/index.ts';
+import { consume } from '../../sdk/index.ts';
 import { createBusAdmin } from '../../sdk/kafka-client.ts';
 import { streamSource } from '../../topology/sdk-options.ts';
 import type { ServiceMain } from '../runtime.ts';
 import { rollupHandler } from './handler.ts';
 import { PostgresRollupStore } from './postgres-store.ts';
 import { queryRoutes } from './query-api.ts';
+import { restartingConsumer, type RestartingConsumer } from './restarting-consumer.ts';
 import { RESOLUTION_NAMES } from './rollup.ts';
 import type { AnalyticsSettings } from './settings.ts';
 import { SqliteRollupStore } from './sqlite-store.ts';
@@ -54,10 +55,9 @@ export const main: ServiceMain = async (ctx) => {
     registers: [ctx.registry],
   });
   const counts: Record<string, Record<string, number>> = {};
-  const failures: Record<string, string> = {};
 
   const baseGroup = settings.group ?? `sluice-analytics-${ctx.name}`;
-  const consumers: ConsumerHandle[] = [];
+  const consumers = new Map<string, RestartingConsumer>();
   for (const stream of settings.streams) {
     const source = streamSource(ctx.topology, stream, `sluice-analytics-${ctx.name}`);
     const deadLetterTopic = settings.deadLetterTopic ?? `${source.topic}.dlq`;
@@ -65,33 +65,34 @@ export const main: ServiceMain = async (ctx) => {
       ctx.logger.warn({ err: error, topic: deadLetterTopic }, 'cannot create the dead-letter topic (yet)'),
     );
     counts[stream] = { 'rolled-up': 0, skipped: 0, 'dead-lettered': 0 };
-    const handle = await consume<unknown>({
-      ...source,
-      group: settings.streams.length === 1 ? baseGroup : `${baseGroup}-${stream}`,
-      semantics: 'effectively-once',
-      sink: store.sink,
-      deadLetterTopic,
-      ...(settings.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: settings.sessionTimeoutMs }),
-      metrics: ctx.registry,
-      logger: ctx.logger,
-      handler: rollupHandler({
-        store,
-        alpha: settings.relativeAccuracy,
-        retentionMs: settings.retention,
-        now: Date.now,
-        onOutcome: (outcome, detail) => {
-          records.inc({ stream, outcome });
-          counts[stream][outcome]++;
-          if (outcome === 'dead-lettered')
-            ctx.logger.warn({ stream, reason: detail }, 'record dead-lettered');
-        },
-      }),
+    const start = () =>
+      consume<unknown>({
+        ...source,
+        group: settings.streams.length === 1 ? baseGroup : `${baseGroup}-${stream}`,
+        semantics: 'effectively-once',
+        sink: store.sink,
+        deadLetterTopic,
+        ...(settings.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: settings.sessionTimeoutMs }),
+        metrics: ctx.registry,
+        logger: ctx.logger,
+        handler: rollupHandler({
+          store,
+          alpha: settings.relativeAccuracy,
+          retentionMs: settings.retention,
+          now: Date.now,
+          onOutcome: (outcome, detail) => {
+            records.inc({ stream, outcome });
+            counts[stream][outcome]++;
+            if (outcome === 'dead-lettered')
+              ctx.logger.warn({ stream, reason: detail }, 'record dead-lettered');
+          },
+        }),
+      });
+    const consumer = await restartingConsumer(start, {
+      onFailure: (error, restartInMs) =>
+        ctx.logger.error({ err: error, stream, restartInMs }, 'analytics consumer stopped on a fatal error'),
     });
-    handle.done.catch((error: unknown) => {
-      failures[stream] = String(error);
-      ctx.logger.error({ err: error, stream }, 'analytics consumer stopped on a fatal error');
-    });
-    consumers.push(handle);
+    consumers.set(stream, consumer);
   }
 
   let retentionRun: Promise<void> = Promise.resolve();
@@ -116,11 +117,11 @@ export const main: ServiceMain = async (ctx) => {
     details: () => ({
       store: settings.store.kind,
       streams: counts,
-      ...(Object.keys(failures).length > 0 ? { failed: failures } : {}),
+      restarts: Object.fromEntries([...consumers].map(([stream, c]) => [stream, c.failures()])),
     }),
     async stop() {
       clearInterval(timer);
-      await Promise.allSettled(consumers.map((c) => c.stop()));
+      await Promise.allSettled([...consumers.values()].map((c) => c.stop()));
       await retentionRun;
       await store.close();
     },

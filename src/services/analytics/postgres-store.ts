@@ -72,8 +72,11 @@ export class PostgresRollupStore implements RollupStore<pg.PoolClient> {
     const prefix = options.schema === undefined ? '' : `${options.schema}.`;
     this.#table = `${prefix}rollups`;
     this.pool = new pg.Pool({ connectionString: options.url, max: 4 });
-    // An idle client's connection error (the server restarted) must not crash the process.
+    // A connection the server drops (a restart, pg_terminate_backend) emits 'error' on its client, idle in
+    // the pool or checked out between two queries: unheard, that would crash the process. The query in
+    // flight, or the next one, fails instead, and the consumer starts again from the committed offsets.
     this.pool.on('error', () => {});
+    this.pool.on('connect', (client) => client.on('error', () => {}));
     this.sink = postgresSink({ pool: this.pool, offsetsTable: `${prefix}sluice_consumer_offsets` });
   }
 
