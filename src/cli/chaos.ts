@@ -2,14 +2,18 @@
 // or component of a running `sluice up` through its supervisor.
 import { Command, InvalidArgumentError } from 'commander';
 import { requestJson } from '../supervisor/http.ts';
-import { readRunFile } from '../supervisor/run-file.ts';
+import { locateDataDir, readRunFile, type LocateFlags } from '../supervisor/run-file.ts';
 import type { ProcessInfo } from '../supervisor/supervised-process.ts';
 import { CommandError, describeError } from './command-error.ts';
 
-const DATA_DIR = ['-d, --data-dir <dir>', 'the data dir `sluice up` runs with', './data'] as const;
+const DATA_DIR = [
+  '-d, --data-dir <dir>',
+  'the data dir `sluice up` runs with (default: that of --config)',
+] as const;
+const CONFIG = ['-c, --config <file>', 'the topology `sluice up` runs (default: the built-in one)'] as const;
 
-async function act(dataDir: string, name: string, action: string, seconds?: number): Promise<void> {
-  const run = await readRunFile(dataDir, 'sluice chaos');
+async function act(flags: LocateFlags, name: string, action: string, seconds?: number): Promise<void> {
+  const run = await readRunFile(await locateDataDir(flags), 'sluice chaos');
   const query = seconds === undefined ? '' : `?seconds=${seconds}`;
   const url = `http://127.0.0.1:${run.controlPort}/api/v1/components/${encodeURIComponent(name)}/${action}${query}`;
   let info: ProcessInfo;
@@ -42,13 +46,15 @@ export function chaosCommand(): Command {
       .description(what)
       .argument('<component>', 'a bus or component name')
       .option(...DATA_DIR)
-      .action((name: string, flags: { dataDir: string }) => act(flags.dataDir, name, action));
+      .option(...CONFIG)
+      .action((name: string, flags: LocateFlags) => act(flags, name, action));
   chaos
     .command('pause')
     .description('freeze it (SIGSTOP) for some seconds, then resume it (SIGCONT)')
     .argument('<component>', 'a bus or component name')
     .argument('<seconds>', 'how long', seconds)
     .option(...DATA_DIR)
-    .action((name: string, s: number, flags: { dataDir: string }) => act(flags.dataDir, name, 'pause', s));
+    .option(...CONFIG)
+    .action((name: string, s: number, flags: LocateFlags) => act(flags, name, 'pause', s));
   return chaos;
 }

@@ -1,16 +1,20 @@
 // `sluice status [--data-dir dir] [--json]`: every bus and component of a running `sluice up`.
 import { Command } from 'commander';
-import { readRunFile } from '../supervisor/run-file.ts';
+import { locateDataDir, readRunFile, type LocateFlags } from '../supervisor/run-file.ts';
 import { collectReport, renderReport } from '../supervisor/status-report.ts';
 import { CommandError, describeError } from './command-error.ts';
 
 export function statusCommand(): Command {
   return new Command('status')
     .description('show every bus and component of a running `sluice up`: state, breakers, buffers, lag')
-    .option('-d, --data-dir <dir>', 'the data dir `sluice up` runs with', './data')
+    .option('-d, --data-dir <dir>', 'the data dir `sluice up` runs with (default: that of --config)')
+    .option(
+      '-c, --config <file>',
+      'the topology `sluice up` runs (default: the built-in one, data in ./data)',
+    )
     .option('--json', 'print JSON')
-    .action(async (flags: { dataDir: string; json?: boolean }) => {
-      const run = await readRunFile(flags.dataDir, 'sluice status');
+    .action(async (flags: LocateFlags & { json?: boolean }) => {
+      const run = await readRunFile(await locateDataDir(flags), 'sluice status');
       let report;
       try {
         report = await collectReport(run.pid, run.controlPort);

@@ -53,3 +53,15 @@ export async function readRunFile(dataDir: string, command: string): Promise<Run
     );
   return run;
 }
+
+export interface LocateFlags {
+  dataDir?: string;
+  config?: string;
+}
+
+/** The data dir a command addresses: --data-dir, else the dataDir of --config, else the default's. */
+export async function locateDataDir(flags: LocateFlags): Promise<string> {
+  if (flags.dataDir !== undefined) return path.resolve(flags.dataDir);
+  const { loadTopology } = await import('../topology/load.ts');
+  return (await loadTopology(flags.config)).topology.dataDir;
+}

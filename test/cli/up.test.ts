@@ -3,19 +3,16 @@
 // kills (restarted, new pid), stops, starts and pauses one, and SIGINT leaves no process behind; a
 // supervisor killed with SIGKILL takes its children with it.
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import type { RunFile } from '../../src/supervisor/run-file.ts';
-import type { SystemReport } from '../../src/supervisor/status-report.ts';
 import type { ResolvedTopology } from '../../src/topology/schema.ts';
+import { alive, entry, sluice, startSluiceUp, status } from '../helpers/sluice-up.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const TOPOLOGY = `dataDir: ./data
 buses:
   metrics: { kind: embedded, durability: fsync }
@@ -25,74 +22,8 @@ streams:
   logs: { bus: logs, topic: up.logs, partitions: 1 }
 `;
 
-interface Cli {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function sluice(...args: string[]): Promise<Cli> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], { timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-interface Up {
-  dir: string;
-  dataDir: string;
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  output(): string;
-}
-
-async function startUp(t: TestContext, topology = TOPOLOGY): Promise<Up> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-up-'));
-  const config = path.join(dir, 'topology.yaml');
-  await writeFile(config, topology);
-  const child = spawn(process.execPath, [MAIN, 'up', '--config', config], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (s: string) => (output += s));
-  child.stderr?.setEncoding('utf8').on('data', (s: string) => (output += s));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGINT');
-      await exited;
-    }
-    await rm(dir, { recursive: true, force: true });
-  });
-  await waitFor(() => output.includes('sluice up: running') || child.exitCode !== null, {
-    what: 'sluice up to start',
-    deadlineMs: 120_000,
-  });
-  assert.match(output, /sluice up: running/, output);
-  return { dir, dataDir: path.join(dir, 'data'), child, exited, output: () => output };
-}
-
-async function status(dataDir: string): Promise<SystemReport> {
-  const got = await sluice('status', '--data-dir', dataDir, '--json');
-  assert.equal(got.code, 0, got.stderr);
-  return JSON.parse(got.stdout) as SystemReport;
-}
-
-function entry(report: SystemReport, name: string) {
-  const found = report.components.find((c) => c.name === name);
-  assert.ok(found, `no ${name} in ${JSON.stringify(report)}`);
-  return found;
+function startUp(t: TestContext, topology = TOPOLOGY) {
+  return startSluiceUp(t, topology);
 }
 
 test('sluice up runs the buses with their topics; status, chaos kill/stop/start/pause; SIGINT leaves nothing behind', async (t) => {
@@ -107,6 +38,13 @@ test('sluice up runs the buses with their topics; status, chaos kill/stop/start/
     ],
   );
   for (const c of first.components) if (c.pid !== null) pids.add(c.pid);
+  // --config finds the data dir the way `sluice up --config` did (relative to the file).
+  const viaConfig = await sluice('status', '--config', path.join(up.dir, 'topology.yaml'), '--json');
+  assert.equal(viaConfig.code, 0, viaConfig.stderr);
+  assert.deepEqual(
+    (JSON.parse(viaConfig.stdout) as typeof first).components.map((c) => c.pid),
+    first.components.map((c) => c.pid),
+  );
 
   // Every stream's topic exists on its own bus, with its partitions.
   const run = JSON.parse(await readFile(path.join(up.dataDir, 'run', 'supervisor.json'), 'utf8')) as RunFile;
