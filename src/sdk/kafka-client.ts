@@ -686,7 +686,9 @@ export function createBusConsumer(bus: BusConfig, options: BusConsumerOptions): 
       handlers = h;
       const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
       consumer.on('consumer:group:join', onJoin);
-      consumer.on('error', fail);
+      // platformatic emits 'error' when rejoining the group fails (the bus gone mid-rebalance): a BusError
+      // like every other failure, so consume() can tell a retriable one and rebuild instead of stopping.
+      consumer.on('error', (error: unknown) => fail(BusError.from(`group ${options.group}`, error)));
       try {
         // Joins the group first (our join listener records the assignment), then opens the stream. Manual
         // mode: the stream never replaces a position we set, so our start offsets hold.
