@@ -267,6 +267,7 @@ function render(results: PhaseResult[], command: string): string {
       'flush s',
       'dropped',
       'CPU s pub/broker',
+      'delivered/CPU-s pub',
     ],
     ...results.map((r) => [
       r.phase,
@@ -279,6 +280,7 @@ function render(results: PhaseResult[], command: string): string {
       r.flushSeconds.toFixed(2),
       String(r.load.dropped + Object.values(r.droppedByPublisher).reduce((a, b) => a + b, 0)),
       `${r.publisherCpuSeconds.toFixed(1)}/${r.brokerCpuSeconds.toFixed(1)}`,
+      fmt(r.delivered / r.publisherCpuSeconds),
     ]),
   ];
   const mem = [
@@ -318,6 +320,7 @@ function render(results: PhaseResult[], command: string): string {
     table(mem),
     "peak buffered = the publisher's own count (recordBytes); RSS/heap peaks include garbage not yet collected",
     `delivered = the topic's high watermark after flush; delivered/s = delivered / (load + flush time)`,
+    'delivered/CPU-s pub = delivered per CPU second of this process: the figure a busy machine moves least',
     lost.length === 0
       ? 'every accepted record was delivered'
       : `MISMATCH accepted vs delivered in: ${lost.map((r) => r.phase).join(', ')}`,

@@ -49,7 +49,8 @@ export interface BatchSenderPorts {
     broker: Broker,
     apiKey: number,
     apiVersion: number,
-    payload: Buffer,
+    /** The request body in pieces, sent one after the other (the batch itself is not copied into it). */
+    payload: Buffer[],
     noResponse: boolean,
     parse: (body: Buffer) => T,
   ): Promise<T | undefined>;
@@ -75,6 +76,28 @@ const SEQUENCE_ERRORS = new Set<number>([
   ErrorCode.UNKNOWN_PRODUCER_ID,
   ErrorCode.INVALID_PRODUCER_EPOCH,
 ]);
+
+/**
+ * The Produce request for one batch, as [before the batch, the batch, after it]: encoded by the protocol
+ * codec with no records (a null records field is one byte, followed by three empty tagged-field sections),
+ * that byte then replaced by the batch's length and the batch itself, so its bytes are never copied here.
+ */
+function produceRequest(topic: string, batch: SealedBatch, acks: number, timeoutMs: number): Buffer[] {
+  const w = new Writer(64 + topic.length);
+  encodeProduceRequest(w, PRODUCE_VERSION, {
+    transactionalId: null,
+    acks,
+    timeoutMs,
+    topicData: [{ name: topic, partitionData: [{ index: batch.partition, records: null }] }],
+  });
+  const empty = w.toBuffer();
+  const at = empty.length - 4;
+  if (empty.readUInt32BE(at) !== 0)
+    throw new Error('Produce request layout: expected null records then tags');
+  const length = new Writer(8);
+  length.uvarint(batch.bytes.length + 1);
+  return [empty.subarray(0, at), length.toBuffer(), batch.bytes, empty.subarray(at + 1)];
+}
 
 interface Stamp {
   session: number;
@@ -150,20 +173,13 @@ export function createBatchSender(ports: BatchSenderPorts): BatchSender {
       // A batch read back from a log carries that log's offset and epoch; a producer sends 0 and -1.
       batch.bytes.writeBigInt64BE(0n, BASE_OFFSET_OFFSET);
       batch.bytes.writeInt32BE(-1, PARTITION_LEADER_EPOCH_OFFSET);
-      const w = new Writer(batch.bytes.length + 64 + topic.length);
-      encodeProduceRequest(w, PRODUCE_VERSION, {
-        transactionalId: null,
-        acks: ports.acks,
-        timeoutMs: ports.timeoutMs,
-        topicData: [{ name: topic, partitionData: [{ index: batch.partition, records: batch.bytes }] }],
-      });
       let response: ProduceResponse | undefined;
       try {
         response = await ports.request(
           broker,
           PRODUCE_API_KEY,
           PRODUCE_VERSION,
-          w.toBuffer(),
+          produceRequest(topic, batch, ports.acks, ports.timeoutMs),
           ports.acks === 0,
           (body) => decodeProduceResponse(new Reader(body), PRODUCE_VERSION),
         );

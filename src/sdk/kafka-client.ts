@@ -232,7 +232,8 @@ export function createBusProducer(bus: BusConfig, options: BusProducerOptions): 
           apiKey,
           apiVersion,
           () => {
-            const w = PlatformaticWriter.create().append(payload);
+            const w = PlatformaticWriter.create();
+            for (const piece of payload) w.append(piece);
             if (noResponse) w.context.noResponse = true;
             return w;
           },

@@ -34,9 +34,13 @@ export class OpenBatch {
   #baseTs = 0;
   #maxTs = 0;
 
-  constructor(partition: number, capacity: number) {
+  /** `reuse`: a buffer of exactly `capacity` bytes whose earlier batch is done with. */
+  constructor(partition: number, capacity: number, reuse?: Buffer) {
     this.partition = partition;
-    this.#buf = Buffer.allocUnsafeSlow(Math.max(capacity, RECORD_BATCH_OVERHEAD));
+    this.#buf =
+      reuse !== undefined && reuse.length === capacity
+        ? reuse
+        : Buffer.allocUnsafeSlow(Math.max(capacity, RECORD_BATCH_OVERHEAD));
   }
 
   get records(): number {

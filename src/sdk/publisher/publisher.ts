@@ -76,6 +76,13 @@ export class Publisher {
   #openBytes = 0;
   #openRecords = 0;
   #capacityHint: number;
+  /**
+   * Full-size batch buffers back from the bus (memory buffer), reused for the next batches instead of
+   * being left to the garbage collector: counted as held, given up when the room is needed.
+   */
+  #spare: Buffer[] = [];
+  /** Batches a send failed for: a late copy of their request may still be queued, so never reused. */
+  #failedOnce = new WeakSet<SealedBatch>();
   #keyPartitions = new Map<string, number>();
   #keyPartitionsOf = 0;
   #linger: Timer | undefined;
@@ -154,7 +161,7 @@ export class Publisher {
   get state(): PublisherState {
     return {
       breaker: this.#breaker.state,
-      bufferedBytes: this.#store.bytes + this.#openBytes,
+      bufferedBytes: this.#held(),
       bufferedRecords: this.#store.records + this.#openRecords,
       dropped: Object.fromEntries(this.#dropped),
       quarantined: [...this.#quarantined],
@@ -275,8 +282,15 @@ export class Publisher {
     this.#producer = undefined;
   }
 
+  #held(): number {
+    return this.#store.bytes + this.#openBytes + this.#spare.length * this.#o.maxBatchBytes;
+  }
+
   #room(extra: number): boolean {
-    return this.#store.bytes + this.#openBytes + extra <= this.#o.buffer.maxBytes;
+    if (this.#held() + extra <= this.#o.buffer.maxBytes) return true;
+    if (this.#spare.length === 0) return false;
+    this.#spare = [];
+    return this.#held() + extra <= this.#o.buffer.maxBytes;
   }
 
   /** Partition of the record just measured: -1 while the topic's partition count is unknown. */
@@ -308,7 +322,7 @@ export class Publisher {
     if (batch !== undefined) {
       const size = batch.sizeOf(m);
       if (batch.size + size > max) {
-        this.#sealOne(batch);
+        this.#sealOne(batch, true);
         batch = undefined;
       } else if (batch.size + size > batch.capacity) {
         const want = Math.min(max, Math.max(batch.capacity * 2, batch.size + size));
@@ -323,23 +337,24 @@ export class Publisher {
       let capacity = Math.min(max, Math.max(this.#capacityHint, need));
       if (!this.#room(capacity)) capacity = need;
       if (!this.#room(capacity)) return false;
-      batch = new OpenBatch(partition, capacity);
+      batch = new OpenBatch(partition, capacity, capacity === max ? this.#spare.pop() : undefined);
       this.#open.set(partition, batch);
       this.#openBytes += capacity;
       this.#linger ??= this.#clock.setTimer(() => this.#seal(), this.#o.lingerMs);
     }
     batch.append(record, m);
     this.#openRecords++;
-    if (batch.size >= max) this.#sealOne(batch);
+    if (batch.size >= max) this.#sealOne(batch, true);
     return true;
   }
 
-  #sealOne(batch: OpenBatch): void {
+  #sealOne(batch: OpenBatch, full = false): void {
     this.#open.delete(batch.partition);
     this.#openBytes -= batch.capacity;
     this.#openRecords -= batch.records;
     const sealed = batch.seal(this.#o.compression);
-    this.#capacityHint = Math.max(RECORD_BATCH_OVERHEAD, batch.size);
+    // The next batch starts the size this one ended: full size under load, small when traffic is light.
+    this.#capacityHint = full ? this.#o.maxBatchBytes : Math.max(RECORD_BATCH_OVERHEAD, batch.size);
     this.#store.append(sealed);
     if (this.#open.size === 0) {
       this.#linger?.cancel();
@@ -405,7 +420,7 @@ export class Publisher {
   /** Gauges and flush() waiters look again. */
   #changed(): void {
     const { stream } = this.#o;
-    this.#metrics.bufferedBytes.set({ stream }, this.#store.bytes + this.#openBytes);
+    this.#metrics.bufferedBytes.set({ stream }, this.#held());
     this.#metrics.bufferedRecords.set({ stream }, this.#store.records + this.#openRecords);
     for (const l of [...this.#listeners]) l();
   }
@@ -473,6 +488,7 @@ export class Publisher {
         const { batch } = window.shift()!;
         this.#retry.shift();
         await this.#store.ackHead();
+        this.#recycle(batch);
         this.#inFlight = window.length;
         this.#metrics.sent.inc({ stream: this.#o.stream }, batch.records);
         this.#breaker.success();
@@ -485,6 +501,20 @@ export class Publisher {
       await Promise.all(window.map((w) => w.ok));
       this.#retry = window.map((w) => w.batch);
       return;
+    }
+  }
+
+  /** An acknowledged batch of the memory buffer: its full-size buffer serves again (the bus copied it). */
+  #recycle(batch: SealedBatch): void {
+    const b = batch.bytes.buffer;
+    if (
+      this.#o.buffer.kind === 'memory' &&
+      this.#spare.length < 2 &&
+      !this.#failedOnce.has(batch) &&
+      b.byteLength === this.#o.maxBatchBytes &&
+      b instanceof ArrayBuffer
+    ) {
+      this.#spare.push(Buffer.from(b));
     }
   }
 
@@ -514,6 +544,7 @@ export class Publisher {
       await Promise.race([this.#deliver(producer, topic, batch), late]);
       return true;
     } catch (err) {
+      this.#failedOnce.add(batch);
       this.#log.debug({ err: err instanceof Error ? err.message : String(err) }, 'send failed');
       return false;
     } finally {
