@@ -1,11 +1,13 @@
 // `sluice up`: load and resolve the topology, start every bus and component under the supervisor, serve
 // the control API, write <dataDir>/run/supervisor.json, and on SIGINT/SIGTERM stop everything in order.
+import path from 'node:path';
+import { CommandError } from '../cli/command-error.ts';
 import { services } from '../services/registry.ts';
 import { loadTopology } from '../topology/load.ts';
 import { resolveTopology, writeResolvedTopology } from '../topology/resolve.ts';
 import { startControlServer } from './control-server.ts';
 import { createLiveView } from './live-view.ts';
-import { removeRunFile, writeRunFile } from './run-file.ts';
+import { readRunFile, removeRunFile, writeRunFile } from './run-file.ts';
 import { startSupervisor } from './supervisor.ts';
 
 export interface UpOptions {
@@ -15,6 +17,13 @@ export interface UpOptions {
 
 export async function runUp(options: UpOptions): Promise<void> {
   const { topology } = await loadTopology(options.config);
+  // Two supervisors on one data dir would run two brokers on the same logs.
+  const running = await readRunFile(options.dataDir ?? topology.dataDir, 'sluice up').catch(() => undefined);
+  if (running !== undefined)
+    throw new CommandError(
+      `sluice up: already running with data dir ${path.resolve(options.dataDir ?? topology.dataDir)} (supervisor pid ${running.pid}); stop it first or use another --data-dir`,
+      1,
+    );
   const resolved = await resolveTopology(
     topology,
     options.dataDir === undefined ? {} : { dataDir: options.dataDir },

@@ -38,6 +38,9 @@ test('sluice up runs the buses with their topics; status, chaos kill/stop/start/
     ],
   );
   for (const c of first.components) if (c.pid !== null) pids.add(c.pid);
+  const second = await sluice('up', '--config', path.join(up.dir, 'topology.yaml'));
+  assert.equal(second.code, 1);
+  assert.match(second.stderr, /sluice up: already running with data dir .* \(supervisor pid \d+\)/);
   // --config finds the data dir the way `sluice up --config` did (relative to the file).
   const viaConfig = await sluice('status', '--config', path.join(up.dir, 'topology.yaml'), '--json');
   assert.equal(viaConfig.code, 0, viaConfig.stderr);
