@@ -23,24 +23,7 @@ export const main: ServiceMain = async (ctx) => {
   if (component.kind !== 'analytics')
     throw new Error(`analytics cannot run a component of kind ${component.kind}`);
   const settings: AnalyticsSettings = component;
-  const store: RollupStore<unknown> =
-    settings.store.kind === 'postgres'
-      ? new PostgresRollupStore({
-          url: settings.store.url,
-          ...(settings.store.schema === undefined ? {} : { schema: settings.store.schema }),
-        })
-      : new SqliteRollupStore(path.resolve(ctx.dataDir, settings.store.path ?? 'rollups.db'));
-  try {
-    await store.init();
-  } catch (error) {
-    await store.close().catch(() => {});
-    throw new Error(
-      `analytics store (${settings.store.kind}) cannot be opened: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
+  const store = await openStore(settings, ctx.dataDir);
 
   const records = new Counter({
     name: 'sluice_analytics_records_total',
@@ -134,5 +117,39 @@ async function ensureTopic(bus: Parameters<typeof createBusAdmin>[0], topic: str
     await admin.createTopics([{ name: topic, partitions: 1 }]);
   } finally {
     await admin.close();
+  }
+}
+
+async function openStore(settings: AnalyticsSettings, dataDir: string): Promise<RollupStore<unknown>> {
+  const { store: where } = settings;
+  let store: RollupStore<unknown> | undefined;
+  try {
+    store =
+      where.kind === 'postgres'
+        ? new PostgresRollupStore({
+            url: where.url,
+            ...(where.schema === undefined ? {} : { schema: where.schema }),
+          })
+        : new SqliteRollupStore(path.resolve(dataDir, where.path ?? 'rollups.db'));
+    await store.init();
+    return store;
+  } catch (error) {
+    await store?.close().catch(() => {});
+    const at =
+      where.kind === 'postgres' ? redacted(where.url) : path.resolve(dataDir, where.path ?? 'rollups.db');
+    throw new Error(`analytics store (${where.kind}, ${at}) cannot be opened: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
+
+/** A connection string without its password, for messages. */
+function redacted(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'the configured url';
   }
 }
