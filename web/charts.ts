@@ -47,8 +47,14 @@ export class Charts {
   clear(windowMs: number): void {
     for (const chart of this.#charts.values()) chart.plot?.destroy();
     this.#charts.clear();
-    this.#root.replaceChildren();
     this.#windowMs = windowMs;
+    this.#root.replaceChildren(
+      el(
+        'p',
+        { class: 'muted', id: 'no-charts' },
+        'no metric points in this window yet (is the metrics bus up?)',
+      ),
+    );
   }
 
   add(entry: Pick<MetricEntry, 'name' | 'type' | 'unit' | 'attributes' | 't' | 'values'>): void {
@@ -65,6 +71,7 @@ export class Charts {
         received: 0,
       };
       this.#charts.set(entry.name, chart);
+      document.getElementById('no-charts')?.remove();
       this.#insertSorted(container, entry.name);
     }
     const label = lineLabel(entry.attributes);
