@@ -30,6 +30,9 @@ export class PostgresSink implements TransactionalSink<pg.PoolClient> {
     this.#table = checkTableName(options.offsetsTable ?? DEFAULT_OFFSETS_TABLE, true);
     this.#owned = options.pool === undefined;
     this.pool = options.pool ?? new pg.Pool(options.connection);
+    // An idle pooled connection that drops (a database restart) is reported on the pool; without a listener
+    // that 'error' would end the process. The pool discards the client; the next transaction reconnects.
+    if (this.#owned) this.pool.on('error', () => {});
   }
 
   async init(): Promise<void> {
@@ -55,6 +58,13 @@ export class PostgresSink implements TransactionalSink<pg.PoolClient> {
 
   async transaction<T>(work: (tx: SinkTransaction<pg.PoolClient>) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A connection lost while checked out is reported on the client, and unhandled it would end the
+    // process: the failing query rejects anyway, so note it and drop the client instead of reusing it.
+    let broken = false;
+    const onError = (): void => {
+      broken = true;
+    };
+    client.on('error', onError);
     const tx: SinkTransaction<pg.PoolClient> = {
       context: client,
       savepoint: async (name) => void (await client.query(`SAVEPOINT ${checkSavepoint(name)}`)),
@@ -72,7 +82,6 @@ export class PostgresSink implements TransactionalSink<pg.PoolClient> {
         }
       },
     };
-    let broken = false;
     try {
       await client.query('BEGIN');
       const result = await work(tx);
@@ -86,6 +95,7 @@ export class PostgresSink implements TransactionalSink<pg.PoolClient> {
       }
       throw error;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -73,3 +73,54 @@ test('postgresql: bad options are refused with SinkError', () => {
   assert.throws(() => postgresSink({ connection: CONNECTION, offsetsTable: 'a.b.c' }), /plain identifier/);
   assert.throws(() => postgresSink({ connection: CONNECTION, offsetsTable: 'x"; --' }), /plain identifier/);
 });
+
+test('a connection the server drops (idle in the pool, or in the middle of a transaction) fails that transaction only; the next one reconnects', async () => {
+  const schema = `sluice_test_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client(CONNECTION);
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  // Its own application_name, so only this sink's connections are terminated (other tests share the server).
+  const application_name = schema;
+  const sink = postgresSink({
+    connection: { ...CONNECTION, application_name },
+    offsetsTable: `${schema}.consumer_offsets`,
+  });
+  const terminateSinkConnections = async (): Promise<number> => {
+    const { rows } = await admin.query<{ pid: number }>(
+      'SELECT pg_terminate_backend(pid) AS pid FROM pg_stat_activity WHERE application_name = $1',
+      [application_name],
+    );
+    return rows.length;
+  };
+  try {
+    await sink.init();
+    await sink.transaction(async (tx) => tx.storeOffsets('g', [{ topic: 't', partition: 0, offset: 1n }]));
+    // Idle in the pool: without a listener the pool's 'error' would end this process.
+    assert.ok((await terminateSinkConnections()) >= 1);
+    await waitForIdleDrop(sink.pool);
+    // Checked out: the query fails, the process lives on.
+    await assert.rejects(
+      sink.transaction(async (tx) => {
+        await terminateSinkConnections();
+        await tx.context.query('SELECT 1');
+      }),
+    );
+    await sink.transaction(async (tx) => tx.storeOffsets('g', [{ topic: 't', partition: 0, offset: 2n }]));
+    assert.deepEqual(await sink.readOffsets('g', [{ topic: 't', partition: 0 }]), [
+      { topic: 't', partition: 0, offset: 2n },
+    ]);
+  } finally {
+    await sink.close();
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+  }
+});
+
+/** Until the pool has noticed its idle connection died (it removes the client from idleCount). */
+async function waitForIdleDrop(pool: pg.Pool): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (pool.idleCount > 0) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the pool to drop its dead connection');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
