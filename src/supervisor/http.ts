@@ -1,11 +1,14 @@
 // Small HTTP client helpers for talking to children and to the supervisor over loopback.
 
-const TIMEOUT_MS = 2000;
+/** A health probe: an endpoint slower than this counts as not healthy. */
+const PROBE_TIMEOUT_MS = 2000;
+/** A question someone waits for (sluice status): generous, since a loaded machine can be slow to answer. */
+const REQUEST_TIMEOUT_MS = 10_000;
 
 /** True when `url` answers 2xx within the timeout. */
 export async function answersOk(url: string): Promise<boolean> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
     await res.body?.cancel();
     return res.ok;
   } catch {
@@ -17,7 +20,7 @@ export async function answersOk(url: string): Promise<boolean> {
 export async function requestJson<T>(url: string, method: 'GET' | 'POST' = 'GET'): Promise<T> {
   const res = await fetch(url, {
     method,
-    signal: AbortSignal.timeout(method === 'POST' ? 30_000 : TIMEOUT_MS),
+    signal: AbortSignal.timeout(method === 'POST' ? 30_000 : REQUEST_TIMEOUT_MS),
   });
   const text = await res.text();
   if (!res.ok) {

@@ -88,15 +88,11 @@ test('a component serves /healthz, /metrics, /status (its publishers read from i
   }
 });
 
-test('startComponent names a missing component and a kind nobody implements', async () => {
+test('startComponent names a component the topology does not have', async () => {
   const resolved = resolve({
     buses: { b: { kind: 'kafka', bootstrap: ['127.0.0.1:1'] } },
     streams: { s: { bus: 'b', topic: 't' } },
     components: { acct: { kind: 'accounts' } },
   });
   await assert.rejects(startComponent(resolved, 'ghost'), /no component named 'ghost'/);
-  await assert.rejects(
-    startComponent(resolved, 'acct'),
-    /no service implements components of kind 'accounts'/,
-  );
 });
