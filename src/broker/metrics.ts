@@ -1,5 +1,5 @@
-// Prometheus metrics of the broker, served on the admin port: requests by API and outcome, bytes in and out,
-// open connections, fsync latency, and per-partition log sizes (read at scrape time).
+// Prometheus metrics of the broker, served on the admin port: requests by API and outcome, bytes and records
+// in and out, open connections, fsync latency, and per-partition log sizes (read at scrape time).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { errorName } from '../protocol/error-codes.ts';
 
@@ -14,6 +14,8 @@ export class BrokerMetrics {
   readonly requests: Counter<'api' | 'error'>;
   readonly bytesIn: Counter;
   readonly bytesOut: Counter;
+  readonly recordsIn: Counter;
+  readonly recordsOut: Counter;
   readonly connections: Gauge;
   readonly fsyncSeconds: Histogram;
 
@@ -34,6 +36,17 @@ export class BrokerMetrics {
     this.bytesOut = new Counter({
       name: 'sluice_broker_sent_bytes_total',
       help: 'Response bytes sent.',
+      registers,
+    });
+    // Records, not just bytes: what a health board shows as a bus's throughput.
+    this.recordsIn = new Counter({
+      name: 'sluice_broker_records_in_total',
+      help: 'Records appended by Produce requests.',
+      registers,
+    });
+    this.recordsOut = new Counter({
+      name: 'sluice_broker_records_out_total',
+      help: 'Records sent in Fetch responses (whole batches, as read from the log).',
       registers,
     });
     this.connections = new Gauge({

@@ -234,6 +234,14 @@ export function* splitBatches(buf: Buffer): Generator<BatchSpan> {
   }
 }
 
+/** Records in the whole batches of a concatenation, from their headers (control batches included). */
+export function countRecords(buf: Buffer): number {
+  let count = 0;
+  for (const { offset } of splitBatches(buf))
+    count += Math.max(0, buf.readInt32BE(offset + RECORDS_COUNT_OFFSET));
+  return count;
+}
+
 /** splitBatches, also telling what follows the last whole batch. */
 export function scanBatches(buf: Buffer): BatchScan {
   const batches = [...splitBatches(buf)];

@@ -6,6 +6,7 @@
 // instead, which is how Kafka tells such a producer. A test's fault hook (faults.ts) may drop the
 // connection after the appends instead of answering.
 import { ErrorCode } from '../../protocol/error-codes.ts';
+import { countRecords } from '../../protocol/record-batch.ts';
 import {
   ProduceApi,
   type ProduceRequest,
@@ -138,6 +139,7 @@ function producePartition(
   return partition.log.append(records!, { logAppendTime }).then(
     (result) => {
       verdict.appended?.(result);
+      broker.metrics.recordsIn.inc(countRecords(records!));
       return {
         ...partitionResponse(index, ErrorCode.NONE),
         baseOffset: result.baseOffset,

@@ -5,6 +5,7 @@
 // Long poll: while the response holds fewer than minBytes, the request parks until an append adds
 // enough, maxWaitMs passes, the broker shuts down or the connection closes (fetch-wait.ts).
 import { ErrorCode } from '../../protocol/error-codes.ts';
+import { countRecords } from '../../protocol/record-batch.ts';
 import {
   FetchApi,
   type FetchRequest,
@@ -109,6 +110,7 @@ async function readPartition(
     if (records.length > 0) {
       budget.first = false;
       budget.remaining -= records.length;
+      broker.metrics.recordsOut.inc(countRecords(records));
     }
     const nextOffset = records.length > 0 ? read.nextOffset : p.fetchOffset;
     return {

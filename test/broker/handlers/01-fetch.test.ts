@@ -226,3 +226,19 @@ test('Fetch lists every requested partition in request order, duplicates include
     ],
   );
 });
+
+test('records in and out are counted on the metrics a health board reads (sluice_broker_records_*_total)', async (t) => {
+  const { broker, client } = await setup(t);
+  const counter = async (name: string): Promise<number> => {
+    const text = await broker.context.metrics.registry.metrics();
+    return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+  };
+  await produce(client, 7, 'events', 0, batchOf('a', 2));
+  await produce(client, 7, 'events', 0, batchOf('b', 3));
+  assert.equal(await counter('sluice_broker_records_in_total'), 5);
+  assert.equal(await counter('sluice_broker_records_out_total'), 0);
+  await fetch(client, 12, fetchRequest('events', [{ offset: 0n }]));
+  assert.equal(await counter('sluice_broker_records_out_total'), 5);
+  await fetch(client, 12, fetchRequest('events', [{ offset: 2n }]));
+  assert.equal(await counter('sluice_broker_records_out_total'), 8);
+});
