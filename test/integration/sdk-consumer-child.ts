@@ -1,8 +1,12 @@
 // A consumer process for sdk-consumer-semantics.test.ts, killed with SIGKILL and restarted by the test:
-//   node sdk-consumer-child.ts <bootstrap> <topic> <group> <semantics> <sqlite file>
+//   node sdk-consumer-child.ts <bootstrap> <topic> <group> <semantics> <sqlite file> [groupInstanceId]
+// With a groupInstanceId the child is a static member: restarted with the same id after a SIGKILL, it takes
+// its partitions back at once instead of waiting for the group to expire the killed member.
 // Each record's value is JSON {"id": n}; the handler inserts (id, partition, offset) into `processed` in the
 // SQLite file (no unique key: duplicates stay countable). effectively-once inserts through the sink's
 // transaction, the others with autocommit. Prints "handled <n>" every 25 records; SIGTERM stops gracefully.
+// Prints "ready" once loaded and starts consuming when a line "go" arrives on stdin: the test loads the next
+// child while the current one works, so a restart is not held up by process start-up.
 import { DatabaseSync } from 'node:sqlite';
 import { Registry } from 'prom-client';
 import { consume } from '../../src/sdk/consumer/runner.ts';
@@ -10,12 +14,13 @@ import { sqliteSink } from '../../src/sdk/consumer/sqlite-sink.ts';
 import { NonRetriableError, type Semantics } from '../../src/sdk/consumer/types.ts';
 import type { IncomingRecord } from '../../src/sdk/kafka-client.ts';
 
-const [bootstrap, topic, group, semantics, file] = process.argv.slice(2) as [
+const [bootstrap, topic, group, semantics, file, groupInstanceId] = process.argv.slice(2) as [
   string,
   string,
   string,
   Semantics,
   string,
+  string | undefined,
 ];
 const db = new DatabaseSync(file);
 db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000');
@@ -43,11 +48,21 @@ const common = {
   group,
   sessionTimeoutMs: 6000,
   heartbeatIntervalMs: 500,
+  ...(groupInstanceId === undefined ? {} : { groupInstanceId }),
   metrics: new Registry(),
   lagIntervalMs: 0,
   retry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 10 },
   deadLetterTopic: `${topic}.dlq`,
 };
+process.stdout.write('ready\n');
+await new Promise<void>((resolve) => {
+  let input = '';
+  process.stdin.setEncoding('utf8').on('data', (s: string) => {
+    input += s;
+    if (/^go$/m.test(input)) resolve();
+  });
+});
+process.stdin.destroy();
 const handle =
   semantics === 'effectively-once'
     ? await consume<DatabaseSync>({
