@@ -77,6 +77,7 @@ class Runner<Tx> {
   #consumer: BusConsumer;
   /** Reconnect attempts since the last successful join (drives the back-off). */
   #reconnectAttempt = 0;
+  readonly #lostConsumers = new WeakSet<BusConsumer>();
   readonly #reconnects: Counter<'group'>;
   readonly #lag: LagTracker;
   readonly #failures: FailureCounters;
@@ -152,6 +153,10 @@ class Runner<Tx> {
 
   #lost(consumer: BusConsumer, error: unknown): void {
     if (this.#stopped || this.#fatal || consumer !== this.#consumer) return;
+    // run() failing and commits failing can both report the same loss while the lost consumer is still
+    // this.#consumer (it is replaced only after its close and the back-off): rebuild once, not twice.
+    if (this.#lostConsumers.has(consumer)) return;
+    this.#lostConsumers.add(consumer);
     if (!(error instanceof BusError && error.retriable)) {
       this.#fail(error);
       return;

@@ -166,3 +166,35 @@ test('commits failing with a retriable BusError while a batch waits: the consume
   await handle.stop();
   await handle.done;
 });
+
+test('a loss reported twice (run() rejects while commits keep failing) rebuilds the consumer once', async () => {
+  const held: (() => void)[] = [];
+  const r = rig({
+    // The first commit retry waits as usual; every later wait is held until released here.
+    sleep: (ms: number) => {
+      r.sleeps.push(ms);
+      return r.sleeps.length === 1 ? Promise.resolve() : new Promise<void>((resolve) => held.push(resolve));
+    },
+  });
+  const handle = await consume({ ...r.options, semantics: 'at-least-once', handler: () => {} });
+  const first = r.consumers[0];
+  first.failCommits = 3;
+  first.commitError = lost();
+  await first.assign([{ topic: 't', partition: 0 }]);
+  void first.deliver(records(0, 0, 2)).catch(() => {});
+  await waitFor(() => held.length === 1, { what: 'the second commit retry to wait' });
+  first.lose(lost()); // run() rejects: the reconnect closes it and waits out its back-off (held)
+  await waitFor(() => held.length === 2, { what: 'the reconnect back-off' });
+  held.shift()!(); // the commit retry goes on, fails a third time and reports the loss again
+  await waitFor(() => r.events.filter((e) => e === 'commit-failed').length === 3, {
+    what: 'the third failure',
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(await r.reconnects(), 1, 'one loss, one reconnect');
+  assert.equal(held.length, 1, 'no second back-off');
+  held.shift()!();
+  await waitFor(() => r.consumers.length === 2, { what: 'the rebuilt consumer' });
+  await handle.stop();
+  await handle.done;
+  assert.equal(r.consumers.length, 2);
+});
