@@ -1,6 +1,7 @@
-// Live charts: one uPlot per metric name, one line per series (counters as a rate per second, gauges as
-// their value, histograms as p50 and p99). Points arrive from the history and the live stream; a chart is
-// redrawn at most every RENDER_EVERY_MS and its lines are rebuilt when a new series appears.
+// Charts: one uPlot per metric name, one line per series (counters as a rate per second, gauges as
+// their value, histograms as p50 and p99). Points arrive from the history and the live stream, or from
+// analytics rollups (rollups.ts, which says what a chart's lines show); a chart is redrawn at most every
+// RENDER_EVERY_MS and its lines are rebuilt when a new series appears.
 import uPlot from 'uplot';
 import { el } from './dom.ts';
 import type { MetricEntry } from './types.ts';
@@ -19,6 +20,8 @@ interface Chart {
   name: string;
   type: MetricEntry['type'];
   unit?: string;
+  /** What the lines show, for the title (default: by type, as the live window draws them). */
+  shown?: string;
   lines: Map<string, Line>;
   container: HTMLElement;
   plot?: uPlot;
@@ -37,6 +40,8 @@ export class Charts {
   readonly #root: HTMLElement;
   readonly #charts = new Map<string, Chart>();
   #windowMs: number;
+  /** Rollups' step: a step without a point had no data, so the line breaks there (live points are joined). */
+  #stepMs: number | undefined;
   #scheduled = false;
 
   constructor(root: HTMLElement, windowMs: number) {
@@ -44,20 +49,19 @@ export class Charts {
     this.#windowMs = windowMs;
   }
 
-  clear(windowMs: number): void {
+  clear(windowMs: number, options: { empty?: string; stepMs?: number } = {}): void {
     for (const chart of this.#charts.values()) chart.plot?.destroy();
     this.#charts.clear();
     this.#windowMs = windowMs;
-    this.#root.replaceChildren(
-      el(
-        'p',
-        { class: 'muted', id: 'no-charts' },
-        'no metric points in this window yet (is the metrics bus up?)',
-      ),
-    );
+    this.#stepMs = options.stepMs;
+    const empty = options.empty ?? 'no metric points in this window yet (is the metrics bus up?)';
+    this.#root.replaceChildren(el('p', { class: 'muted', id: 'no-charts' }, empty));
   }
 
-  add(entry: Pick<MetricEntry, 'name' | 'type' | 'unit' | 'attributes' | 't' | 'values'>): void {
+  add(
+    entry: Pick<MetricEntry, 'name' | 'type' | 'unit' | 'attributes' | 't' | 'values'>,
+    shown?: string,
+  ): void {
     let chart = this.#charts.get(entry.name);
     if (chart === undefined) {
       const container = el('div', { class: 'chart', 'data-metric': entry.name, 'data-points': 0 });
@@ -65,6 +69,7 @@ export class Charts {
         name: entry.name,
         type: entry.type,
         ...(entry.unit === undefined ? {} : { unit: entry.unit }),
+        ...(shown === undefined ? {} : { shown }),
         lines: new Map(),
         container,
         plottedLines: [],
@@ -104,6 +109,28 @@ export class Charts {
     }, RENDER_EVERY_MS);
   }
 
+  #options(keys: string[]): uPlot.Options {
+    const windowMs = this.#windowMs;
+    // Rollups span the whole window, however few steps have data; live charts fit their points.
+    const range = (): uPlot.Range.MinMax => [(Date.now() - windowMs) / 1000, Date.now() / 1000];
+    return {
+      width: 390,
+      height: 180,
+      legend: { show: keys.length <= 12, live: false },
+      scales: { x: this.#stepMs === undefined ? { time: true } : { time: true, range } },
+      axes: [{}, { size: 56 }],
+      series: [
+        {},
+        ...keys.map((label, i) => ({
+          label,
+          stroke: COLORS[i % COLORS.length],
+          width: 1.5,
+          spanGaps: this.#stepMs === undefined,
+        })),
+      ],
+    };
+  }
+
   render(): void {
     const cutoff = Date.now() - this.#windowMs;
     for (const chart of this.#charts.values()) {
@@ -114,17 +141,18 @@ export class Charts {
       const xs = [...new Set(keys.flatMap((k) => [...chart.lines.get(k)!.points.keys()]))].sort(
         (a, b) => a - b,
       );
+      const times = this.#stepMs === undefined ? xs : withGaps(xs, this.#stepMs);
       const data: uPlot.AlignedData = [
-        xs.map((t) => t / 1000),
+        times.map((t) => t / 1000),
         ...keys.map((k) => {
           const points = chart.lines.get(k)!.points;
-          return xs.map((t) => points.get(t) ?? null);
+          return times.map((t) => points.get(t) ?? null);
         }),
       ];
       if (chart.plot === undefined || keys.join('\n') !== chart.plottedLines.join('\n')) {
         chart.plot?.destroy();
         chart.container.replaceChildren(el('h3', {}, title(chart)));
-        chart.plot = new uPlot(options(chart, keys), data, chart.container);
+        chart.plot = new uPlot(this.#options(keys), data, chart.container);
         chart.plottedLines = keys;
       } else {
         chart.plot.setData(data);
@@ -135,30 +163,17 @@ export class Charts {
   }
 }
 
-function options(chart: Chart, keys: string[]): uPlot.Options {
-  return {
-    width: 390,
-    height: 180,
-    legend: { show: keys.length <= 12, live: false },
-    scales: { x: { time: true } },
-    axes: [{}, { size: 56 }],
-    series: [
-      {},
-      ...keys.map((label, i) => ({
-        label,
-        stroke: COLORS[i % COLORS.length],
-        width: 1.5,
-        spanGaps: true,
-      })),
-    ],
-  };
+/** `xs` plus one empty step after each run of steps, so that a line breaks where a step had no data. */
+function withGaps(xs: number[], stepMs: number): number[] {
+  return xs.flatMap((t, i) => (i + 1 < xs.length && xs[i + 1] - t > stepMs ? [t, t + stepMs] : [t]));
 }
 
 function title(chart: Chart): string {
   const unit = chart.unit === undefined ? '' : ` (${chart.unit})`;
+  if (chart.shown !== undefined) return `${chart.name}${unit} — ${chart.shown}`;
   if (chart.type === 'sum') return `${chart.name} — rate/s`;
   if (chart.type === 'histogram') return `${chart.name}${unit} — p50, p99`;
-  return `${chart.name}${unit}`;
+  return `${chart.name}${unit} — last value`;
 }
 
 function lineLabel(attributes: Record<string, string | number | boolean>): string {

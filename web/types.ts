@@ -48,6 +48,31 @@ export interface History {
   }[];
   logs: Summary<LogEntry>;
   events: Summary<EventEntry>;
+  /** Only for a window longer than the live one: the analytics service's rollups, or why there are none. */
+  rollups?: Rollups;
+}
+
+export interface RollupPoint {
+  t: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  p50: number;
+  p90: number;
+  p99: number;
+}
+export interface Rollups {
+  source?: string;
+  resolution?: string;
+  error?: string;
+  series: {
+    name: string;
+    attributes: MetricEntry['attributes'];
+    /** From the live window; absent when the metric has no point in it. */
+    type?: MetricEntry['type'];
+    points: RollupPoint[];
+  }[];
 }
 
 export interface ProducerStatus {

@@ -84,13 +84,25 @@ function offsetsObject(cursor: Cursor): Record<string, Record<string, number>> {
   return out;
 }
 
-/** The analytics rollups of every metric name for [now - windowMs, now], or why there are none. */
+interface RollupSeries {
+  name: string;
+  attributes: Record<string, unknown>;
+  points: unknown[];
+  /** The metric's type as the live window knows it (rollups do not carry it); absent when unknown. */
+  type?: MetricEntry['type'];
+}
+
+/**
+ * The analytics rollups of every metric name for [now - windowMs, now], or why there are none. `types`
+ * (metric name → type, from the live window) lets the page chart a counter as a rate and a gauge as a mean.
+ */
 export async function rollupsOf(
   topology: ResolvedTopology,
   now: number,
   windowMs: number,
   timeoutMs: number,
-): Promise<{ source?: string; resolution?: string; series: unknown[]; error?: string }> {
+  types: ReadonlyMap<string, MetricEntry['type']> = new Map(),
+): Promise<{ source?: string; resolution?: string; series: RollupSeries[]; error?: string }> {
   const entry = Object.entries(topology.components).find(([, c]) => c.kind === 'analytics' && c.enabled);
   if (entry === undefined) return { series: [], error: 'no analytics component in the topology' };
   const [source, component] = entry;
@@ -100,14 +112,22 @@ export async function rollupsOf(
     const { names } = await getJson<{ names: string[] }>(`${base}/names`, timeoutMs);
     const answers = await Promise.all(
       names.map((name) =>
-        getJson<{ resolution: string; series: unknown[] }>(
+        getJson<{ resolution: string; series: RollupSeries[] }>(
           `${base}/series?name=${encodeURIComponent(name)}&from=${now - windowMs}&to=${now}&step=${step}`,
           timeoutMs,
         ),
       ),
     );
-    return { source, resolution: answers[0]?.resolution ?? step, series: answers.flatMap((a) => a.series) };
+    const series = answers.flatMap((a) => a.series);
+    for (const s of series) {
+      const type = types.get(s.name);
+      if (type !== undefined) s.type = type;
+    }
+    return { source, resolution: answers[0]?.resolution ?? step, series };
   } catch (error) {
-    return { source, series: [], error: error instanceof Error ? error.message : String(error) };
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    const message = error instanceof Error ? error.message : String(error);
+    const why = cause === undefined ? message : `${message} (${cause})`;
+    return { source, series: [], error: `analytics component '${source}' at ${base} is unreachable: ${why}` };
   }
 }

@@ -133,7 +133,8 @@ export const main: ServiceMain = async (ctx) => {
       const now = Date.now();
       const history = historyOf(journal, hub.lastEventId(), now, Math.min(window, windowMs));
       if (window <= windowMs) return json(res, 200, history);
-      const rollups = await rollupsOf(ctx.topology, now, window, component.probeTimeoutMs * 5);
+      const types = new Map(history.series.map((s) => [s.name, s.type]));
+      const rollups = await rollupsOf(ctx.topology, now, window, component.probeTimeoutMs * 5, types);
       return json(res, 200, { ...history, windowMs: window, rollups });
     },
     (req, res, url) => {

@@ -169,6 +169,12 @@ test('bad parameters get a 400 naming what was wrong', async (t) => {
   const badWindow = await fetch(`${s.base}/api/v1/history?window=5w`);
   assert.equal(badWindow.status, 400);
   assert.match(((await badWindow.json()) as { error: string }).error, /parameter 'window'.*'5w'/);
+  // A window longer than the live one, with no analytics component to ask: the answer says so.
+  const longer = await fetch(`${s.base}/api/v1/history?window=2h`);
+  assert.equal(longer.status, 200);
+  const { windowMs, rollups } = (await longer.json()) as { windowMs: number; rollups: object };
+  assert.equal(windowMs, 7_200_000);
+  assert.deepEqual(rollups, { series: [], error: 'no analytics component in the topology' });
 });
 
 test('a Kafka-kind bus is probed with a Metadata request: up, with its broker count', async (t) => {
