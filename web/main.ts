@@ -18,6 +18,9 @@ const flow = { logs: 0, events: 0, levels: {} as Record<string, number>, tail: [
 let live: EventSource | undefined;
 /** The window picked: '' is the live one, else e.g. '6h' (charted from rollups). */
 let picked = '';
+/** A longer window is asked again this often: its last step is still filling. */
+const ROLLUPS_EVERY_MS = 60_000;
+let refresh: ReturnType<typeof setTimeout> | undefined;
 
 async function start(): Promise<void> {
   live?.close();
@@ -60,10 +63,13 @@ async function showRollups(window: string): Promise<void> {
     rollups.error === undefined
       ? `last ${window}, ${rollups.resolution ?? ''} rollups from ${rollups.source ?? 'analytics'}`
       : `last ${window}`;
+  clearTimeout(refresh); // one pending refresh, however many answers arrive
+  refresh = setTimeout(() => void showRollups(window).catch(report), ROLLUPS_EVERY_MS);
 }
 
 function pick(window: string): void {
   picked = window;
+  clearTimeout(refresh);
   for (const button of byId('window-picker').querySelectorAll('button')) {
     button.setAttribute('aria-pressed', String(button.dataset.window === window));
   }
