@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createBusProducer, type BusConfig, type SealedBatch } from '../../src/sdk/kafka-client.ts';
 import { OpenBatch } from '../../src/sdk/publisher/open-batch.ts';
-import { measure, type Measure } from '../../src/sdk/publisher/record-encoding.ts';
+import { measure, newMeasure } from '../../src/sdk/publisher/record-encoding.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { fetchAll } from '../helpers/records-io.ts';
 import { startTarget, uniqueTopic, type Target } from '../helpers/target.ts';
@@ -19,15 +19,7 @@ after(() => target?.stop());
 
 function sealed(partition: number, from: number, count: number): SealedBatch {
   const batch = new OpenBatch(partition, 1 << 16);
-  const m: Measure = {
-    keyBytes: 0,
-    valueBytes: 0,
-    headerBytes: 0,
-    headerCount: 0,
-    lastHeaderBytes: 0,
-    fixed: 0,
-    timestamp: 0,
-  };
+  const m = newMeasure();
   for (let i = from; i < from + count; i++) {
     const r = {
       key: Buffer.from(`k${i % 7}`),

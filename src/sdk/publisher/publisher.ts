@@ -24,8 +24,8 @@ import { keyPartition } from './murmur2.ts';
 import { OpenBatch } from './open-batch.ts';
 import { validateOptions } from './options.ts';
 import type { PublisherOptions } from './options.ts';
-import { isPrepared, measure, recordSize } from './record-encoding.ts';
-import type { AnyRecord, Measure, PreparedRecord } from './record-encoding.ts';
+import { isPrepared, measure, newMeasure, recordSize } from './record-encoding.ts';
+import type { AnyRecord, PreparedRecord } from './record-encoding.ts';
 import { batchRecords, splitBatch } from './split-batch.ts';
 import type { BatchStore } from './store.ts';
 
@@ -44,16 +44,6 @@ interface Waiter {
   record: AnyRecord;
   resolve: () => void;
 }
-
-const newMeasure = (): Measure => ({
-  keyBytes: 0,
-  valueBytes: 0,
-  headerBytes: 0,
-  headerCount: 0,
-  lastHeaderBytes: 0,
-  fixed: 0,
-  timestamp: 0,
-});
 
 /** Where the buffer of a new batch starts (it doubles as records come, up to maxBatchBytes). */
 const FIRST_CAPACITY = 16 << 10;

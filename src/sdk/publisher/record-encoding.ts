@@ -118,6 +118,19 @@ export interface Measure {
   timestamp: number;
 }
 
+/** A zeroed Measure, to be reused across records. */
+export function newMeasure(): Measure {
+  return {
+    keyBytes: 0,
+    valueBytes: 0,
+    headerBytes: 0,
+    headerCount: 0,
+    lastHeaderBytes: 0,
+    fixed: 0,
+    timestamp: 0,
+  };
+}
+
 export function measure(r: AnyRecord, m: Measure, now: number): void {
   if (isPrepared(r)) {
     m.keyBytes = Buffer.byteLength(r.key, 'utf8');

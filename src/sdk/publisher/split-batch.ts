@@ -5,7 +5,7 @@ import { decodeRecords } from '../../protocol/record-batch.ts';
 import type { SealedBatch } from '../kafka-client.ts';
 import { keyPartition } from './murmur2.ts';
 import { OpenBatch } from './open-batch.ts';
-import { measure, type Measure } from './record-encoding.ts';
+import { measure, newMeasure } from './record-encoding.ts';
 import type { BufferedRecord } from './store.ts';
 
 export function batchRecords(batch: SealedBatch): BufferedRecord[] {
@@ -20,15 +20,7 @@ export function batchRecords(batch: SealedBatch): BufferedRecord[] {
 /** One batch per partition, records in their original order within each; null keys go to partition 0. */
 export function splitBatch(batch: SealedBatch, partitions: number, codec: CompressionCodec): SealedBatch[] {
   const open = new Map<number, OpenBatch>();
-  const m: Measure = {
-    keyBytes: 0,
-    valueBytes: 0,
-    headerBytes: 0,
-    headerCount: 0,
-    lastHeaderBytes: 0,
-    fixed: 0,
-    timestamp: 0,
-  };
+  const m = newMeasure();
   for (const r of batchRecords(batch)) {
     const partition = r.key === null ? 0 : keyPartition(r.key, partitions);
     measure(r, m, 0);

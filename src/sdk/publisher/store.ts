@@ -4,7 +4,7 @@
 // acknowledged it and everything before it.
 import type { OutgoingRecord, SealedBatch } from '../kafka-client.ts';
 import { RECORD_BATCH_OVERHEAD } from '../../protocol/record-batch.ts';
-import { measure, recordSize, type AnyRecord, type Measure } from './record-encoding.ts';
+import { measure, newMeasure, recordSize, type AnyRecord } from './record-encoding.ts';
 
 /** A record as the publisher buffers it (the topic is the publisher's). */
 export type BufferedRecord = Omit<OutgoingRecord, 'topic'>;
@@ -15,15 +15,7 @@ export type BufferedRecord = Omit<OutgoingRecord, 'topic'>;
  * costs its encoding only (recordBytes - 61, give or take a byte of its deltas).
  */
 export function recordBytes(r: AnyRecord): number {
-  const m: Measure = {
-    keyBytes: 0,
-    valueBytes: 0,
-    headerBytes: 0,
-    headerCount: 0,
-    lastHeaderBytes: 0,
-    fixed: 0,
-    timestamp: 0,
-  };
+  const m = newMeasure();
   measure(r, m, 0);
   return RECORD_BATCH_OVERHEAD + recordSize(m, 0, 0);
 }

@@ -8,25 +8,15 @@ import { keyPartition, murmur2 } from '../../../src/sdk/publisher/murmur2.ts';
 import { OpenBatch } from '../../../src/sdk/publisher/open-batch.ts';
 import {
   measure,
+  newMeasure,
   prepareHeaders,
   type AnyRecord,
-  type Measure,
 } from '../../../src/sdk/publisher/record-encoding.ts';
 import { splitBatch } from '../../../src/sdk/publisher/split-batch.ts';
 
-const m = (): Measure => ({
-  keyBytes: 0,
-  valueBytes: 0,
-  headerBytes: 0,
-  headerCount: 0,
-  lastHeaderBytes: 0,
-  fixed: 0,
-  timestamp: 0,
-});
-
 function fill(records: AnyRecord[], partition = 0): OpenBatch {
   const batch = new OpenBatch(partition, 64);
-  const mm = m();
+  const mm = newMeasure();
   for (const r of records) {
     measure(r, mm, 1_700_000_000_000);
     const before = batch.size;
