@@ -1,6 +1,7 @@
 // Where the runner is in each partition, and how far behind the log end that is: in records (high
 // watermark - position) and in seconds (from record timestamps). Exported as prom-client gauges.
-import { Gauge, type Registry } from 'prom-client';
+import type { Gauge, Registry } from 'prom-client';
+import { sharedGauge } from '../shared-metrics.ts';
 import type { IncomingRecord, TopicPartition, TopicPartitionOffset } from './bus.ts';
 import type { PartitionLag } from './types.ts';
 
@@ -19,11 +20,9 @@ export const LAG_SECONDS = 'sluice_consumer_lag_seconds';
 
 export const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
+// Several consumers may share a registry: the gauge is made once, the group label tells them apart.
 function gauge(registry: Registry, name: string, help: string): Gauge<'group' | 'topic' | 'partition'> {
-  // Several consumers may share a registry: the gauge is made once, the group label tells them apart.
-  const existing = registry.getSingleMetric(name);
-  if (existing) return existing as Gauge<'group' | 'topic' | 'partition'>;
-  return new Gauge({ name, help, labelNames: ['group', 'topic', 'partition'], registers: [registry] });
+  return sharedGauge(registry, name, help, ['group', 'topic', 'partition']);
 }
 
 export class LagTracker {

@@ -1,14 +1,10 @@
-// The publisher's Prometheus metrics. Several publishers (one per stream) share one registry: a metric
-// already registered under the name is reused, so the stream label tells them apart.
-import { Counter, Gauge } from 'prom-client';
-import type { Registry } from 'prom-client';
+// The publisher's Prometheus metrics. Several publishers (one per stream) share one registry: the stream
+// label tells them apart.
+import type { Counter, Gauge, Registry } from 'prom-client';
+import { sharedCounter, sharedGauge } from '../shared-metrics.ts';
 import type { BreakerState } from './breaker.ts';
 
 export const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
-
-function reuse<T>(registry: Registry, name: string, make: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? make();
-}
 
 export class PublisherMetrics {
   readonly dropped: Counter<'stream' | 'reason'>;
@@ -21,94 +17,53 @@ export class PublisherMetrics {
   readonly quarantined: Counter<'stream'>;
 
   constructor(registry: Registry) {
-    const registers = [registry];
-    this.dropped = reuse(
+    this.dropped = sharedCounter(
       registry,
       'sluice_publisher_dropped_total',
-      () =>
-        new Counter({
-          name: 'sluice_publisher_dropped_total',
-          help: 'Records lost by the publisher, counted where they were lost, by stream and reason',
-          labelNames: ['stream', 'reason'] as const,
-          registers,
-        }),
+      'Records lost by the publisher, counted where they were lost, by stream and reason',
+      ['stream', 'reason'],
     );
-    this.transitions = reuse(
+    this.transitions = sharedCounter(
       registry,
       'sluice_publisher_breaker_transitions_total',
-      () =>
-        new Counter({
-          name: 'sluice_publisher_breaker_transitions_total',
-          help: 'Circuit breaker transitions',
-          labelNames: ['stream', 'from', 'to'] as const,
-          registers,
-        }),
+      'Circuit breaker transitions',
+      ['stream', 'from', 'to'],
     );
-    this.breakerState = reuse(
+    this.breakerState = sharedGauge(
       registry,
       'sluice_publisher_breaker_state',
-      () =>
-        new Gauge({
-          name: 'sluice_publisher_breaker_state',
-          help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open',
-          labelNames: ['stream'] as const,
-          registers,
-        }),
+      'Circuit breaker state: 0 closed, 1 half-open, 2 open',
+      ['stream'],
     );
-    this.bufferedBytes = reuse(
+    this.bufferedBytes = sharedGauge(
       registry,
       'sluice_publisher_buffered_bytes',
-      () =>
-        new Gauge({
-          name: 'sluice_publisher_buffered_bytes',
-          help: 'Bytes of records buffered and not yet acknowledged by the bus',
-          labelNames: ['stream'] as const,
-          registers,
-        }),
+      'Bytes of records buffered and not yet acknowledged by the bus',
+      ['stream'],
     );
-    this.bufferedRecords = reuse(
+    this.bufferedRecords = sharedGauge(
       registry,
       'sluice_publisher_buffered_records',
-      () =>
-        new Gauge({
-          name: 'sluice_publisher_buffered_records',
-          help: 'Records buffered and not yet acknowledged by the bus',
-          labelNames: ['stream'] as const,
-          registers,
-        }),
+      'Records buffered and not yet acknowledged by the bus',
+      ['stream'],
     );
-    this.sent = reuse(
+    this.sent = sharedCounter(
       registry,
       'sluice_publisher_sent_records_total',
-      () =>
-        new Counter({
-          name: 'sluice_publisher_sent_records_total',
-          help: 'Records acknowledged by the bus',
-          labelNames: ['stream'] as const,
-          registers,
-        }),
+      'Records acknowledged by the bus',
+      ['stream'],
     );
-    this.sendFailures = reuse(
+    this.sendFailures = sharedCounter(
       registry,
       'sluice_publisher_send_failures_total',
-      () =>
-        new Counter({
-          name: 'sluice_publisher_send_failures_total',
-          help: 'Batch sends that failed or timed out',
-          labelNames: ['stream'] as const,
-          registers,
-        }),
+      'Batch sends that failed or timed out',
+      ['stream'],
     );
-    this.quarantined = reuse(
+    this.quarantined = sharedCounter(
       registry,
       'sluice_publisher_quarantined_segments_total',
-      () =>
-        new Counter({
-          name: 'sluice_publisher_quarantined_segments_total',
-          help: 'Corrupt disk-buffer segments moved aside to quarantine/',
-          labelNames: ['stream'] as const,
-          registers,
-        }),
+      'Corrupt disk-buffer segments moved aside to quarantine/',
+      ['stream'],
     );
   }
 }
