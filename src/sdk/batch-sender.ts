@@ -1,5 +1,6 @@
 // Sends sealed record batches (SealedBatch) as they are: one Produce request per batch, encoded with our own
-// protocol codec, over the client library's connections (kafka-client.ts plugs them in). With idempotence,
+// protocol codec, over our own broker connections (kafka/broker-connection.ts: the batch goes to the socket
+// uncopied, in the Produce version the broker and we both speak, v3-v11). With idempotence,
 // each batch is stamped once with the producer id, epoch and the partition's next sequence (then its CRC is
 // recomputed: those fields are inside it), and a retry carries the same stamp, so a batch the broker already
 // has comes back DUPLICATE_SEQUENCE_NUMBER and counts as delivered. When the broker has lost our producer
@@ -22,13 +23,11 @@ import {
   PRODUCER_EPOCH_OFFSET,
   PRODUCER_ID_OFFSET,
 } from '../protocol/record-batch.ts';
-import { Reader } from '../protocol/reader.ts';
+import type { Reader } from '../protocol/reader.ts';
 import { Writer } from '../protocol/writer.ts';
 import type { SealedBatch } from './kafka-client.ts';
 
-/** Produce v9: the first flexible version; Apache Kafka 2.4+ and the embedded broker (3–11) speak it. */
 const PRODUCE_API_KEY = 0;
-const PRODUCE_VERSION = 9;
 const MAX_SEQUENCE = 0x7fffffff;
 
 export interface Broker {
@@ -41,19 +40,26 @@ export interface TopicLayout {
   leader(partition: number): Broker | undefined;
 }
 
-/** What the client library provides: metadata, producer ids, and a request on a broker's connection. */
-export interface BatchSenderPorts {
-  metadata(topic: string, forceUpdate: boolean): Promise<TopicLayout>;
-  initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }>;
+/** A connection to one broker (kafka/broker-connection.ts). */
+export interface ProduceConnection {
+  /** The Produce version negotiated with the broker. */
+  readonly produceVersion: number;
   request<T>(
-    broker: Broker,
     apiKey: number,
     apiVersion: number,
     /** The request body in pieces, sent one after the other (the batch itself is not copied into it). */
     payload: Buffer[],
     noResponse: boolean,
-    parse: (body: Buffer) => T,
+    parse: (body: Reader) => T,
   ): Promise<T | undefined>;
+}
+
+/** What the client provides: metadata, producer ids, and connections to brokers. */
+export interface BatchSenderPorts {
+  metadata(topic: string, forceUpdate: boolean): Promise<TopicLayout>;
+  initProducerId(): Promise<{ producerId: bigint; producerEpoch: number }>;
+  /** Rejects (retriably, when it may work later) if the broker cannot be reached. */
+  connection(broker: Broker): Promise<ProduceConnection>;
   acks: 0 | 1 | -1;
   idempotent: boolean;
   timeoutMs: number;
@@ -77,14 +83,24 @@ const SEQUENCE_ERRORS = new Set<number>([
   ErrorCode.INVALID_PRODUCER_EPOCH,
 ]);
 
+/** Produce v9+ is flexible: compact (uvarint) lengths and tagged-field sections. */
+const FIRST_FLEXIBLE_PRODUCE = 9;
+
 /**
- * The Produce request for one batch, as [before the batch, the batch, after it]: encoded by the protocol
- * codec with no records (a null records field is one byte, followed by three empty tagged-field sections),
- * that byte then replaced by the batch's length and the batch itself, so its bytes are never copied here.
+ * The Produce request for one batch, as [before the batch, the batch's length, the batch, after it]: encoded
+ * by the protocol codec with null records, whose encoding is then replaced by the batch's length and the
+ * batch itself, so its bytes are never copied here. Null records end the request: as int32 -1 up to v8;
+ * from v9 as one 0x00 byte followed by three empty tagged-field sections (partition, topic, request).
  */
-function produceRequest(topic: string, batch: SealedBatch, acks: number, timeoutMs: number): Buffer[] {
+export function produceRequest(
+  version: number,
+  topic: string,
+  batch: SealedBatch,
+  acks: number,
+  timeoutMs: number,
+): Buffer[] {
   const w = new Writer(64 + topic.length);
-  encodeProduceRequest(w, PRODUCE_VERSION, {
+  encodeProduceRequest(w, version, {
     transactionalId: null,
     acks,
     timeoutMs,
@@ -92,11 +108,16 @@ function produceRequest(topic: string, batch: SealedBatch, acks: number, timeout
   });
   const empty = w.toBuffer();
   const at = empty.length - 4;
-  if (empty.readUInt32BE(at) !== 0)
-    throw new Error('Produce request layout: expected null records then tags');
   const length = new Writer(8);
-  length.uvarint(batch.bytes.length + 1);
-  return [empty.subarray(0, at), length.toBuffer(), batch.bytes, empty.subarray(at + 1)];
+  if (version >= FIRST_FLEXIBLE_PRODUCE) {
+    if (empty.readUInt32BE(at) !== 0)
+      throw new Error('Produce request layout: expected null records then tags');
+    length.uvarint(batch.bytes.length + 1);
+    return [empty.subarray(0, at), length.toBuffer(), batch.bytes, empty.subarray(at + 1)];
+  }
+  if (empty.readInt32BE(at) !== -1) throw new Error('Produce request layout: expected null records last');
+  length.int32(batch.bytes.length);
+  return [empty.subarray(0, at), length.toBuffer(), batch.bytes];
 }
 
 interface Stamp {
@@ -175,13 +196,14 @@ export function createBatchSender(ports: BatchSenderPorts): BatchSender {
       batch.bytes.writeInt32BE(-1, PARTITION_LEADER_EPOCH_OFFSET);
       let response: ProduceResponse | undefined;
       try {
-        response = await ports.request(
-          broker,
+        const connection = await ports.connection(broker);
+        const version = connection.produceVersion;
+        response = await connection.request(
           PRODUCE_API_KEY,
-          PRODUCE_VERSION,
-          produceRequest(topic, batch, ports.acks, ports.timeoutMs),
+          version,
+          produceRequest(version, topic, batch, ports.acks, ports.timeoutMs),
           ports.acks === 0,
-          (body) => decodeProduceResponse(new Reader(body), PRODUCE_VERSION),
+          (body) => decodeProduceResponse(body, version),
         );
       } catch (error) {
         staleMetadata = true;

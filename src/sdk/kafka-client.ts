@@ -19,12 +19,12 @@ import {
   MessagesStreamFallbackModes,
   MessagesStreamModes,
   Producer,
-  Writer as PlatformaticWriter,
   type GroupAssignment,
   type Message,
   type MessagesStream,
 } from '@platformatic/kafka';
 import { createBatchSender } from './batch-sender.ts';
+import { BrokerConnections } from './kafka/broker-connection.ts';
 
 export interface BusConfig {
   /** `host:port` of one or more brokers. */
@@ -211,6 +211,13 @@ export function createBusProducer(bus: BusConfig, options: BusProducerOptions): 
   // request can still be answered, but a bus that is down never holds a caller longer than this.
   const deadlineMs = base.timeout;
   let closed = false;
+  // Sealed batches go over connections of our own (no copy of the batch per request); the client library
+  // keeps serving metadata, producer ids and send().
+  const connections = new BrokerConnections({
+    clientId: base.clientId,
+    connectTimeoutMs: base.connectTimeout,
+    requestTimeoutMs: base.timeout,
+  });
   const batches = createBatchSender({
     metadata: async (topic, forceUpdate) => {
       const m = await producer.metadata({ topics: [topic], forceUpdate });
@@ -225,25 +232,7 @@ export function createBusProducer(bus: BusConfig, options: BusProducerOptions): 
       };
     },
     initProducerId: () => producer.initIdempotentProducer({}),
-    request: async (broker, apiKey, apiVersion, payload, noResponse, parse) => {
-      const connection = await producer.connections.get(broker);
-      return new Promise((resolve, reject) => {
-        connection.send(
-          apiKey,
-          apiVersion,
-          () => {
-            const w = PlatformaticWriter.create();
-            for (const piece of payload) w.append(piece);
-            if (noResponse) w.context.noResponse = true;
-            return w;
-          },
-          (_correlationId, _apiKey, _apiVersion, reader) => parse(reader.buffer.slice(reader.position)),
-          true,
-          true,
-          (error, response) => (error ? reject(error) : resolve(response)),
-        );
-      });
-    },
+    connection: (broker) => connections.get(broker),
     acks: options.acks,
     idempotent: options.idempotent,
     timeoutMs: base.timeout,
@@ -280,6 +269,7 @@ export function createBusProducer(bus: BusConfig, options: BusProducerOptions): 
     async close() {
       if (closed) return;
       closed = true;
+      connections.close();
       // force: do not wait for sends the bus never answers.
       await withDeadline(producer.close(true), deadlineMs, 'closing the producer').catch(() => undefined);
     },

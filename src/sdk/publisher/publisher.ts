@@ -494,12 +494,18 @@ export class Publisher {
     }
   }
 
-  /** An acknowledged batch of the memory buffer: its full-size buffer serves again (the bus copied it). */
+  /**
+   * An acknowledged batch of the memory buffer: its full-size buffer serves again (its bytes went out
+   * before the bus could acknowledge them). Up to one per batch in flight is kept while the buffer has
+   * room for it (spares count as held, and are given up when a record needs the room), so that under load
+   * the publisher writes into the same few buffers instead of allocating new ones for the garbage collector.
+   */
   #recycle(batch: SealedBatch): void {
     const b = batch.bytes.buffer;
     if (
       this.#o.buffer.kind === 'memory' &&
-      this.#spare.length < 2 &&
+      this.#spare.length <= this.#maxInFlight &&
+      this.#held() + this.#o.maxBatchBytes <= this.#o.buffer.maxBytes &&
       !this.#failedOnce.has(batch) &&
       b.byteLength === this.#o.maxBatchBytes &&
       b instanceof ArrayBuffer
