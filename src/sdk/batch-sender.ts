@@ -129,10 +129,13 @@ export interface BatchSender {
   send(topic: string, batch: SealedBatch): Promise<void>;
   partitions(topic: string): Promise<number>;
   knownPartitions(topic: string): number | undefined;
+  /** The partitions that had a leader in the topic's last metadata, if known. */
+  availablePartitions(topic: string): number[] | undefined;
 }
 
 export function createBatchSender(ports: BatchSenderPorts): BatchSender {
   const counts = new Map<string, number>();
+  const layouts = new Map<string, TopicLayout>();
   const sequences = new Map<string, number>();
   let staleMetadata = false;
   let session = 0;
@@ -143,6 +146,7 @@ export function createBatchSender(ports: BatchSenderPorts): BatchSender {
     staleMetadata = false;
     const l = await ports.metadata(topic, force);
     counts.set(topic, l.partitions);
+    layouts.set(topic, l);
     return l;
   };
 
@@ -221,5 +225,12 @@ export function createBatchSender(ports: BatchSenderPorts): BatchSender {
       return (await layout(topic)).partitions;
     },
     knownPartitions: (topic) => counts.get(topic),
+    availablePartitions(topic) {
+      const l = layouts.get(topic);
+      if (l === undefined) return undefined;
+      const out: number[] = [];
+      for (let p = 0; p < l.partitions; p++) if (l.leader(p) !== undefined) out.push(p);
+      return out;
+    },
   };
 }

@@ -180,6 +180,8 @@ export interface BusProducer {
   partitions?(topic: string): Promise<number>;
   /** The topic's partition count if already known, without asking the bus. */
   knownPartitions?(topic: string): number | undefined;
+  /** The partitions of the topic that had a leader when last asked, if known (for keyless records). */
+  availablePartitions?(topic: string): number[] | undefined;
   close(): Promise<void>;
 }
 
@@ -266,6 +268,7 @@ export function createBusProducer(bus: BusConfig, options: BusProducerOptions): 
       return withDeadline(batches.partitions(topic), deadlineMs, `reading the partitions of ${topic}`);
     },
     knownPartitions: (topic) => batches.knownPartitions(topic),
+    availablePartitions: (topic) => batches.availablePartitions(topic),
     async close() {
       if (closed) return;
       closed = true;

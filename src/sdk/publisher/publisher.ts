@@ -75,6 +75,10 @@ export class Publisher {
   #failedOnce = new WeakSet<SealedBatch>();
   #keyPartitions = new Map<string, number>();
   #keyPartitionsOf = 0;
+  /** Where keyless records go until that partition's batch is sealed (KIP-480's sticky partitioner). */
+  #sticky = -1;
+  /** The sticky partition's batch was sealed: the next keyless record picks another partition. */
+  #stickySealed = false;
   #linger: Timer | undefined;
   #waiters: Waiter[] = [];
   /** Batches at the head of the store being sent (they are never evicted). */
@@ -300,7 +304,29 @@ export class Publisher {
       }
       return p;
     }
-    return record.key === null ? 0 : keyPartition(record.key, count);
+    if (record.key !== null) return keyPartition(record.key, count);
+    if (this.#stickySealed || this.#sticky < 0 || this.#sticky >= count) {
+      this.#sticky = this.#nextSticky(count);
+      this.#stickySealed = false;
+    }
+    return this.#sticky;
+  }
+
+  /**
+   * A partition for keyless records other than the current one, at random among those with a leader (all
+   * of them while the bus producer cannot tell), so keyless traffic spreads while each batch stays whole.
+   */
+  #nextSticky(count: number): number {
+    const available = this.#producer?.availablePartitions?.(this.#o.topic)?.filter((p) => p < count);
+    const candidates = available !== undefined && available.length > 0 ? available : undefined;
+    const size = candidates?.length ?? count;
+    const pick = (): number => {
+      const i = Math.floor(Math.random() * size);
+      return candidates ? candidates[i] : i;
+    };
+    let next = pick();
+    if (size > 1) while (next === this.#sticky) next = pick();
+    return next;
   }
 
   /** Writes the record just measured (this.#measure) into its partition's batch, if there is room. */
@@ -340,6 +366,7 @@ export class Publisher {
 
   #sealOne(batch: OpenBatch, full = false): void {
     this.#open.delete(batch.partition);
+    if (batch.partition === this.#sticky) this.#stickySealed = true;
     this.#openBytes -= batch.capacity;
     this.#openRecords -= batch.records;
     const sealed = batch.seal(this.#o.compression);

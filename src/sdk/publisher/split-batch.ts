@@ -17,12 +17,16 @@ export function batchRecords(batch: SealedBatch): BufferedRecord[] {
   }));
 }
 
-/** One batch per partition, records in their original order within each; null keys go to partition 0. */
+/**
+ * One batch per partition, records in their original order within each; keyless records all go to one
+ * partition picked at random (as the publisher's sticky partitioner does for the batches it seals).
+ */
 export function splitBatch(batch: SealedBatch, partitions: number, codec: CompressionCodec): SealedBatch[] {
   const open = new Map<number, OpenBatch>();
   const m = newMeasure();
+  const keyless = Math.floor(Math.random() * partitions);
   for (const r of batchRecords(batch)) {
-    const partition = r.key === null ? 0 : keyPartition(r.key, partitions);
+    const partition = r.key === null ? keyless : keyPartition(r.key, partitions);
     measure(r, m, 0);
     let b = open.get(partition);
     if (b === undefined) {
