@@ -11,11 +11,23 @@ import type { BufferedRecord } from './store.ts';
  */
 export interface PreparedRecord {
   key: string;
-  value: string;
+  value: string | ValueWriter;
   headers: PreparedHeaders;
-  lastHeaderValue: string;
+  /** A number is written as its decimal digits (a sequence number, without making a string of it). */
+  lastHeaderValue: string | number;
   /** Milliseconds since the epoch. */
   timestamp: number;
+}
+
+/**
+ * A value that writes itself into the batch in pieces (telemetry's envelope: constant bytes around a few
+ * strings), so that no string of the whole value is built, flattened and measured per record.
+ */
+export interface ValueWriter {
+  /** The exact number of bytes writeTo writes. */
+  readonly byteLength: number;
+  /** Writes the value at `pos` (the caller made room for byteLength bytes); returns pos + byteLength. */
+  writeTo(buf: Buffer, pos: number): number;
 }
 
 export interface PreparedHeaders {
@@ -25,7 +37,7 @@ export interface PreparedHeaders {
 
 export type AnyRecord = BufferedRecord | PreparedRecord;
 
-export const isPrepared = (r: AnyRecord): r is PreparedRecord => typeof r.value === 'string';
+export const isPrepared = (r: AnyRecord): r is PreparedRecord => typeof r.key === 'string';
 
 const headerKeys = new Map<string, Buffer>();
 
@@ -92,13 +104,46 @@ type StringWriters = Buffer & {
 };
 
 /**
- * Writes `s`, whose UTF-8 length is `bytes`. When that equals its length it is all ASCII, whose UTF-8 and
- * Latin-1 bytes are the same: the Latin-1 writer is a plain copy, about twice as fast.
+ * Writes `s`, whose UTF-8 length is `bytes`; returns the position after it. When that equals its length it
+ * is all ASCII, whose UTF-8 and Latin-1 bytes are the same: a very short one is copied here (cheaper than
+ * a call into C++), a longer one by the Latin-1 writer, a plain copy, faster than the UTF-8 one.
  */
-function writeString(buf: Buffer, pos: number, s: string, bytes: number): number {
-  const w = buf as StringWriters;
-  return bytes === s.length ? w.latin1Write(s, pos, bytes) : w.utf8Write(s, pos, bytes);
+export function writeString(buf: Buffer, pos: number, s: string, bytes: number): number {
+  if (bytes !== s.length) return pos + (buf as StringWriters).utf8Write(s, pos, bytes);
+  if (bytes > 8) return pos + (buf as StringWriters).latin1Write(s, pos, bytes);
+  for (let i = 0; i < bytes; i++) buf[pos + i] = s.charCodeAt(i);
+  return pos + bytes;
 }
+
+/** Decimal digits of a non-negative safe integer. */
+export function decimalDigits(n: number): number {
+  if (n < 100_000) return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10_000 ? 4 : 5;
+  let digits = 6;
+  for (let limit = 1_000_000; n >= limit && digits < 16; limit *= 10) digits++;
+  return digits;
+}
+
+/** Writes a non-negative safe integer in decimal, `digits` (decimalDigits) long; returns the position after. */
+export function writeDecimal(buf: Buffer, pos: number, n: number, digits: number): number {
+  const end = pos + digits;
+  let at = end - 1;
+  // Floating-point division is exact enough here: floor(n / 10) is right for every safe integer.
+  for (; n > 0x7fffffff; at--) {
+    const q = Math.floor(n / 10);
+    buf[at] = 48 + (n - q * 10);
+    n = q;
+  }
+  for (; at >= pos; at--) {
+    const q = (n / 10) | 0;
+    buf[at] = 48 + (n - q * 10);
+    n = q;
+  }
+  return end;
+}
+
+/** Bytes of a last header value. */
+const lastHeaderBytes = (v: string | number): number =>
+  typeof v === 'number' ? decimalDigits(v) : Buffer.byteLength(v, 'utf8');
 
 /**
  * The measure of a record: its body's length (everything after the record's own length varint) less the
@@ -134,8 +179,8 @@ export function newMeasure(): Measure {
 export function measure(r: AnyRecord, m: Measure, now: number): void {
   if (isPrepared(r)) {
     m.keyBytes = Buffer.byteLength(r.key, 'utf8');
-    m.valueBytes = Buffer.byteLength(r.value, 'utf8');
-    const last = Buffer.byteLength(r.lastHeaderValue, 'utf8');
+    m.valueBytes = typeof r.value === 'string' ? Buffer.byteLength(r.value, 'utf8') : r.value.byteLength;
+    const last = lastHeaderBytes(r.lastHeaderValue);
     m.lastHeaderBytes = last;
     m.headerBytes = r.headers.bytes.length + sizeOfVarint(last) + last;
     m.timestamp = r.timestamp;
@@ -184,14 +229,17 @@ export function writeRecord(
   pos = writeVarint(buf, pos, offsetDelta);
   pos = writeVarint(buf, pos, m.keyBytes);
   if (isPrepared(r)) {
-    pos += writeString(buf, pos, r.key, m.keyBytes);
+    pos = writeString(buf, pos, r.key, m.keyBytes);
     pos = writeVarint(buf, pos, m.valueBytes);
-    pos += writeString(buf, pos, r.value, m.valueBytes);
+    const v = r.value;
+    pos = typeof v === 'string' ? writeString(buf, pos, v, m.valueBytes) : v.writeTo(buf, pos);
     buf.set(r.headers.bytes, pos);
     pos += r.headers.bytes.length;
     pos = writeVarint(buf, pos, m.lastHeaderBytes);
-    pos += writeString(buf, pos, r.lastHeaderValue, m.lastHeaderBytes);
-    return pos;
+    const last = r.lastHeaderValue;
+    return typeof last === 'number'
+      ? writeDecimal(buf, pos, last, m.lastHeaderBytes)
+      : writeString(buf, pos, last, m.lastHeaderBytes);
   }
   if (r.key !== null) {
     buf.set(r.key, pos);

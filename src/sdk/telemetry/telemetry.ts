@@ -20,9 +20,10 @@ import {
   LOG_LEVELS,
   seriesKey,
 } from './envelope.ts';
+import { EnvelopeEncoder, type EnvelopeValue } from './envelope-writer.ts';
 import { TelemetryConfigError, TelemetryValidationError } from './errors.ts';
 import type { OpenPublisher, PublishResult, TelemetryPublisher } from './publisher-port.ts';
-import { prepareHeaders, type PreparedHeaders } from '../publisher/record-encoding.ts';
+import { prepareHeaders, type PreparedHeaders, type PreparedRecord } from '../publisher/record-encoding.ts';
 import { type Attributes, checkJson, type JsonValue, typeOf } from './validate.ts';
 
 export interface TelemetryOptions<S> {
@@ -123,6 +124,8 @@ interface Stream {
   /** Envelope beginnings by kind, and the constant headers, made on first use (publishPrepared). */
   prefixes: Partial<Record<Envelope['kind'], string>>;
   headers: PreparedHeaders | undefined;
+  /** Writes event and log envelopes in pieces (publishPrepared); made on first use. */
+  encoder: EnvelopeEncoder | undefined;
 }
 
 const STREAM_NAME = /^[A-Za-z0-9._-]{1,249}$/;
@@ -142,6 +145,7 @@ export async function openTelemetry<S>(options: TelemetryOptions<S>): Promise<Te
         blocked: new Set(),
         prefixes: {},
         headers: undefined,
+        encoder: undefined,
       });
     }
   } catch (error) {
@@ -314,9 +318,32 @@ class TelemetryImpl implements Telemetry {
     if (stream === undefined)
       throw new TelemetryConfigError(`${call}: no "logs" stream was configured in createTelemetry`);
     if (LOG_LEVELS.indexOf(level) < this.#config.minLevel) return 'dropped';
-    const record: LogRecord = { level, message, fields: (fields ?? {}) as LogRecord['fields'] };
-    // Keyed by producer: one instance's logs stay in order, instances spread over partitions.
-    return this.#publish(stream, this.producerId, 'log', record);
+    if (this.#closing !== undefined) return this.#refused(stream);
+    const seq = stream.seq++;
+    const ts = this.#config.now();
+    const publisher = stream.publisher;
+    let result: PublishResult;
+    try {
+      if (publisher.publishPrepared !== undefined) {
+        const encoder = (stream.encoder ??= this.#encoder(stream));
+        const value = encoder.log(
+          seq,
+          ts,
+          level,
+          message,
+          fields === undefined ? '{}' : JSON.stringify(fields),
+        );
+        // Keyed by producer: one instance's logs stay in order, instances spread over partitions.
+        result = publisher.publishPrepared(this.#prepared(stream, this.producerId, seq, ts, value));
+      } else {
+        const record: LogRecord = { level, message, fields: (fields ?? {}) as LogRecord['fields'] };
+        result = this.#publishEnvelope(stream, this.producerId, 'log', seq, ts, record);
+      }
+    } catch (error) {
+      this.#failed(stream, error);
+      return 'dropped';
+    }
+    return this.#outcome(stream, result);
   }
 
   #emit(stream: Stream, call: string, type: unknown, payload: unknown, options: unknown): PublishOutcome {
@@ -338,61 +365,106 @@ class TelemetryImpl implements Telemetry {
         );
       }
     }
-    const record: EventRecord =
-      key === undefined
-        ? { type, payload: payload as JsonValue }
-        : { type, key, payload: payload as JsonValue };
-    return this.#publish(stream, key ?? type, 'event', record);
-  }
-
-  #publish(stream: Stream, key: string, kind: Envelope['kind'], data: Envelope['data']): PublishOutcome {
-    if (this.#closing !== undefined && kind !== 'metric') {
-      stream.stats.failed++;
-      return 'dropped';
-    }
+    if (this.#closing !== undefined) return this.#refused(stream);
     const seq = stream.seq++;
     const ts = this.#config.now();
     const publisher = stream.publisher;
     let result: PublishResult;
     try {
       if (publisher.publishPrepared !== undefined) {
-        // The envelope as text around one JSON.stringify of data, written by the publisher straight into
-        // its batch: the same bytes encodeEnvelope would make, without the intermediate objects.
-        const prefix = (stream.prefixes[kind] ??= envelopePrefix(
-          kind,
-          this.service,
-          this.producerId,
-          stream.name,
-        ));
-        stream.headers ??= prepareHeaders(constantHeaders(this.producerId, stream.name), HEADER_SEQUENCE);
-        result = publisher.publishPrepared({
-          key,
-          value: envelopeText(prefix, seq, ts, data),
-          headers: stream.headers,
-          lastHeaderValue: String(seq),
-          timestamp: ts,
-        });
+        // The envelope written into the batch in pieces around the payload's JSON: no data object, no
+        // envelope text (envelope-writer.ts); the same bytes encodeEnvelope makes.
+        const encoder = (stream.encoder ??= this.#encoder(stream));
+        const value = encoder.event(seq, ts, type, key, JSON.stringify(payload));
+        result = publisher.publishPrepared(this.#prepared(stream, key ?? type, seq, ts, value));
       } else {
-        const envelope = {
-          v: 1,
-          kind,
-          service: this.service,
-          producer: this.producerId,
-          stream: stream.name,
-          seq,
-          ts,
-          data,
-        } as Envelope;
-        result = publisher.publish({
-          key: Buffer.from(key),
-          value: encodeEnvelope(envelope),
-          headers: envelopeHeaders(envelope),
-        });
+        const record: EventRecord =
+          key === undefined
+            ? { type, payload: payload as JsonValue }
+            : { type, key, payload: payload as JsonValue };
+        result = this.#publishEnvelope(stream, key ?? type, 'event', seq, ts, record);
       }
     } catch (error) {
       this.#failed(stream, error);
       return 'dropped';
     }
+    return this.#outcome(stream, result);
+  }
+
+  #encoder(stream: Stream): EnvelopeEncoder {
+    return new EnvelopeEncoder(this.service, this.producerId, stream.name);
+  }
+
+  #prepared(stream: Stream, key: string, seq: number, ts: number, value: EnvelopeValue): PreparedRecord {
+    stream.headers ??= prepareHeaders(constantHeaders(this.producerId, stream.name), HEADER_SEQUENCE);
+    return { key, value, headers: stream.headers, lastHeaderValue: seq, timestamp: ts };
+  }
+
+  /** A log or event after close() began: not taken, counted as failed. */
+  #refused(stream: Stream): PublishOutcome {
+    stream.stats.failed++;
+    return 'dropped';
+  }
+
+  /** Metric points: few (one per series per export), so the envelope is text around JSON.stringify(data). */
+  #publish(stream: Stream, key: string, kind: Envelope['kind'], data: Envelope['data']): PublishOutcome {
+    const seq = stream.seq++;
+    const ts = this.#config.now();
+    let result: PublishResult;
+    try {
+      result = this.#publishEnvelope(stream, key, kind, seq, ts, data);
+    } catch (error) {
+      this.#failed(stream, error);
+      return 'dropped';
+    }
+    return this.#outcome(stream, result);
+  }
+
+  /** The envelope of `data`, to any publisher: as text into its batch (publishPrepared), or as Buffers. */
+  #publishEnvelope(
+    stream: Stream,
+    key: string,
+    kind: Envelope['kind'],
+    seq: number,
+    ts: number,
+    data: Envelope['data'],
+  ): PublishResult {
+    const publisher = stream.publisher;
+    if (publisher.publishPrepared !== undefined) {
+      // The envelope as text around one JSON.stringify of data: the same bytes encodeEnvelope would make.
+      const prefix = (stream.prefixes[kind] ??= envelopePrefix(
+        kind,
+        this.service,
+        this.producerId,
+        stream.name,
+      ));
+      stream.headers ??= prepareHeaders(constantHeaders(this.producerId, stream.name), HEADER_SEQUENCE);
+      return publisher.publishPrepared({
+        key,
+        value: envelopeText(prefix, seq, ts, data),
+        headers: stream.headers,
+        lastHeaderValue: seq,
+        timestamp: ts,
+      });
+    }
+    const envelope = {
+      v: 1,
+      kind,
+      service: this.service,
+      producer: this.producerId,
+      stream: stream.name,
+      seq,
+      ts,
+      data,
+    } as Envelope;
+    return publisher.publish({
+      key: Buffer.from(key),
+      value: encodeEnvelope(envelope),
+      headers: envelopeHeaders(envelope),
+    });
+  }
+
+  #outcome(stream: Stream, result: PublishResult): PublishOutcome {
     if (result === 'accepted') stream.stats.published++;
     else if (result === 'dropped') stream.stats.droppedByPublisher++;
     else {

@@ -81,8 +81,38 @@ export function snapshotAttributes(attributes: unknown): Attributes {
  * symbols, NaN and class instances (Date, Map, Buffer...) are refused rather than silently changed.
  */
 export function checkJson(call: string, argument: string, value: unknown): JsonValue {
-  checkJsonAt(call, argument, value, [], 0);
+  // The common case, valid input, is answered by a walk that builds nothing (no paths, no ancestor list);
+  // only when it says no does the walk that knows where and why run, to throw.
+  if (!isPlainJson(value, 0)) checkJsonAt(call, argument, value, [], 0);
   return value as JsonValue;
+}
+
+/**
+ * True when checkJsonAt would accept `value`. A cycle is not looked for: it makes the walk go deeper than
+ * MAX_DEPTH, which answers false, and checkJsonAt then says which of the two it is. for...in visits every
+ * own enumerable key (plus any inherited ones, only ever a cause for a false no), and is cheaper than
+ * Object.keys, which allocates.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  if (typeof value !== 'object') {
+    return (
+      typeof value === 'string' ||
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && value - value === 0)
+    );
+  }
+  if (value === null) return true;
+  if (depth >= MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isPlainJson(value[i], depth + 1)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key in value) {
+    if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
 }
 
 function checkJsonAt(call: string, path: string, value: unknown, stack: object[], depth: number): void {
