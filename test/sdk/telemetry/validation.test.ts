@@ -116,3 +116,30 @@ test('payloads must survive a JSON round trip unchanged; the path of the bad par
   const shared = { s: 1 };
   checkJson('e', 'payload', { a: shared, b: shared });
 });
+
+test('valid payloads are answered by the quick walk, bad ones still say where and why', () => {
+  // Exactly 64 levels deep is fine; a cycle below the top and inside an array is still a cycle, not "too deep".
+  let deep: unknown = 'leaf';
+  for (let i = 0; i < 63; i++) deep = { d: deep };
+  checkJson('e', 'payload', deep);
+  const inner: Record<string, unknown> = { v: 1 };
+  inner.back = [inner];
+  rejects(() => checkJson('e', 'payload', { top: { inner } }), 'payload.top.inner.back[0]', /circular/);
+  const holey: number[] = [];
+  holey[0] = 1;
+  holey[2] = 3; // a hole at 1
+  rejects(() => checkJson('e', 'payload', holey), 'payload[1]', /undefined/);
+  rejects(() => checkJson('e', 'payload', { s: Symbol('x') }), 'payload.s', /symbol/);
+  rejects(() => checkJson('e', 'payload', { toJSON: () => 'x' }), 'payload.toJSON', /function/);
+  rejects(() => checkJson('e', 'payload', { b: Buffer.from('x') }), 'payload.b', /got a Buffer/);
+  rejects(() => checkJson('e', 'payload', { big: Infinity }), 'payload.big', /finite, got Infinity/);
+  const bare = Object.create(null) as Record<string, unknown>;
+  bare.x = [1, { y: 'z' }];
+  assert.equal(checkJson('e', 'payload', bare), bare);
+  // The path of a key needing quotes in JSON is built only when something is wrong: still the same path.
+  rejects(
+    () => checkJson('e', 'payload', { 'a b': { 'c.d': [undefined] } }),
+    'payload.a b.c.d[0]',
+    /undefined/,
+  );
+});
