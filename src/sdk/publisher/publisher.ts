@@ -174,10 +174,13 @@ export class Publisher {
       return 'dropped';
     }
     const m = this.#measure;
-    measure(record, m, Date.now());
-    const alone = RECORD_BATCH_OVERHEAD + recordSize(m, 0, 0);
-    if (alone > this.#o.maxBatchBytes) {
-      throw new RecordTooLargeError(this.#o.stream, alone, 'maxBatchBytes', this.#o.maxBatchBytes);
+    measure(record, m); // the clock is read only for a record without a timestamp
+    // A record with room to spare (its fixed part plus the most its varints can add) is not sized again.
+    if (RECORD_BATCH_OVERHEAD + m.fixed + 3 * 10 > this.#o.maxBatchBytes) {
+      const alone = RECORD_BATCH_OVERHEAD + recordSize(m, 0, 0);
+      if (alone > this.#o.maxBatchBytes) {
+        throw new RecordTooLargeError(this.#o.stream, alone, 'maxBatchBytes', this.#o.maxBatchBytes);
+      }
     }
     // Behind callers already waiting for room, to keep the order records were published in.
     if (this.#waiters.length > 0) return this.#wait(record);
@@ -406,7 +409,7 @@ export class Publisher {
   #admitWaiters(): void {
     while (this.#waiters.length > 0) {
       const w = this.#waiters[0];
-      measure(w.record, this.#measure, Date.now());
+      measure(w.record, this.#measure);
       if (!this.#add(w.record)) break;
       this.#waiters.shift();
       w.resolve();

@@ -176,7 +176,8 @@ export function newMeasure(): Measure {
   };
 }
 
-export function measure(r: AnyRecord, m: Measure, now: number): void {
+/** `now`: the timestamp of a BufferedRecord without one (default the clock, read only then). */
+export function measure(r: AnyRecord, m: Measure, now?: number): void {
   if (isPrepared(r)) {
     m.keyBytes = Buffer.byteLength(r.key, 'utf8');
     m.valueBytes = typeof r.value === 'string' ? Buffer.byteLength(r.value, 'utf8') : r.value.byteLength;
@@ -197,7 +198,7 @@ export function measure(r: AnyRecord, m: Measure, now: number): void {
     }
     m.headerCount = n;
     m.headerBytes = sizeOfVarint(n) + h;
-    m.timestamp = r.timestamp === undefined ? now : Number(r.timestamp);
+    m.timestamp = r.timestamp === undefined ? (now ?? Date.now()) : Number(r.timestamp);
   }
   m.fixed =
     1 +
