@@ -58,6 +58,7 @@ test('pipelined Produce requests are answered in order, in every version we may 
     requestTimeoutMs: 30_000,
   });
   t.after(() => c.close());
+  t.diagnostic(`negotiated Produce v${c.produceVersion} with ${target.kind}`);
   assert.ok(c.produceVersion >= 9 && c.produceVersion <= 11, `negotiated Produce v${c.produceVersion}`);
   const versions = [3, 4, 5, 6, 7, 8, 9, 10, 11].filter((v) => v <= c.produceVersion);
   const order: number[] = [];
@@ -134,4 +135,21 @@ test('a broker SIGKILLed with batches in flight: they fail retriably; sent again
     );
   }
   assert.deepEqual(await values(bus.bootstrap, topic), range(4000), 'every record once, in order');
+});
+
+test('acks 0: no response is awaited; the batches still arrive, in order', async (t) => {
+  const target = await startTarget();
+  t.after(() => target.stop());
+  const topic = uniqueTopic('broker-connection-acks0');
+  await target.createTopic(topic, 1);
+  const producer = createBusProducer(
+    { bootstrap: target.bootstrap.split(',') },
+    { acks: 0, idempotent: false },
+  );
+  t.after(() => producer.close());
+  for (let b = 0; b < 10; b++) await producer.sendBatch!(topic, sealed(b * 10, 10));
+  await waitFor(async () => (await values(target.bootstrap, topic)).length === 100, {
+    what: 'the 100 records of acks-0 batches stored',
+  });
+  assert.deepEqual(await values(target.bootstrap, topic), range(100));
 });

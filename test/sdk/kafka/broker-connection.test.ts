@@ -27,7 +27,7 @@ async function fakeBroker(t: TestContext, answer: Answer): Promise<{ port: numbe
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
-    const frames = new FrameDecoder(1 << 20);
+    const frames = new FrameDecoder(64 << 20);
     socket.on('data', (chunk: Buffer) => {
       for (const frame of frames.push(chunk)) answer(socket, decodeRequestHeader(new Reader(frame)));
     });
@@ -177,4 +177,30 @@ test('a refused connection is a retriable ConnectionError', async (t) => {
     assert.equal(error.code, 'ECONNREFUSED');
     return true;
   });
+});
+
+test('a broker that reads slowly: requests wait for the socket to drain and go out whole, in order', async (t) => {
+  const seen: number[] = [];
+  let paused: Socket | undefined;
+  const { port } = await fakeBroker(t, (s, h) => {
+    if (h.apiKey === 18) {
+      apiVersions(s, h);
+      // Stop reading: the client's socket fills up and must wait for 'drain'.
+      s.pause();
+      paused = s;
+      return;
+    }
+    seen.push(h.correlationId);
+    s.write(frame(h.correlationId, Buffer.from([0, 0, 0, h.correlationId])));
+  });
+  const c = await BrokerConnection.connect(options(port));
+  t.after(() => c.close());
+  const big = Buffer.alloc(4 << 20, 7);
+  const pending = Array.from({ length: 8 }, () =>
+    c.request(0, c.produceVersion, [big, big], false, (r) => r.int32()),
+  );
+  assert.ok(paused, 'the broker stopped reading');
+  paused.resume();
+  assert.deepEqual(await Promise.all(pending), [2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual(seen, [2, 3, 4, 5, 6, 7, 8, 9]);
 });
