@@ -8,10 +8,16 @@ import type { BatchStore } from './store.ts';
 const held = (b: SealedBatch): number => Math.max(b.bytes.length, b.bytes.buffer.byteLength);
 
 export class MemoryStore implements BatchStore {
+  /** Told of each batch evictOldest() removed (its buffer may serve again). */
+  readonly #onEvicted: (batch: SealedBatch) => void;
   #entries: SealedBatch[] = [];
   #head = 0;
   #bytes = 0;
   #records = 0;
+
+  constructor(onEvicted: (batch: SealedBatch) => void = () => undefined) {
+    this.#onEvicted = onEvicted;
+  }
 
   get bytes(): number {
     return this.#bytes;
@@ -53,6 +59,7 @@ export class MemoryStore implements BatchStore {
     if (!e) return 0;
     this.#entries.splice(i, 1);
     this.#forget(e);
+    this.#onEvicted(e);
     return e.records;
   }
 

@@ -1,6 +1,6 @@
 // A batch being filled: each record is written once, straight into its final Kafka record-batch v2 bytes
-// (offset delta = its index, timestamp delta from the batch's first record), in a buffer that grows by
-// doubling up to maxBatchBytes. Sealing writes the 61-byte header and the CRC: the bytes are then what the
+// (offset delta = its index, timestamp delta from the batch's first record), in a buffer that grows (the
+// publisher decides how: doubling, or moving into a spare full-size buffer) up to maxBatchBytes. Sealing writes the 61-byte header and the CRC: the bytes are then what the
 // bus receives, what a disk buffer stores, and what the memory buffer holds and counts.
 import { COMPRESSION_IDS, compress, type CompressionCodec } from '../../protocol/compression.ts';
 import { crc32c } from '../../protocol/crc32c.ts';
@@ -61,9 +61,22 @@ export class OpenBatch {
     return recordSize(m, this.#count, ts);
   }
 
-  /** Reallocates to `capacity` bytes (at least what is written plus `room`). */
-  grow(capacity: number): void {
-    const next = Buffer.allocUnsafeSlow(capacity);
+  /** The buffer written into: after seal(), free for another batch unless the sealed batch is a view of it. */
+  get buffer(): Buffer {
+    return this.#buf;
+  }
+
+  /**
+   * Moves what is written into a buffer of `capacity` bytes: `into` (a spare whose earlier batch is done
+   * with, at least `capacity` long) or a new allocation. The old buffer is the caller's to reuse or forget.
+   */
+  grow(capacity: number, into?: Buffer): void {
+    if (capacity < this.#pos)
+      throw new RangeError(`OpenBatch.grow: ${capacity} < ${this.#pos} bytes written`);
+    if (into !== undefined && into.length < capacity) {
+      throw new RangeError(`OpenBatch.grow: the buffer given holds ${into.length} < ${capacity} bytes`);
+    }
+    const next = into ?? Buffer.allocUnsafeSlow(capacity);
     this.#buf.copy(next, 0, 0, this.#pos);
     this.#buf = next;
   }
@@ -80,16 +93,16 @@ export class OpenBatch {
 
   /**
    * The finished batch, in a buffer of its own (its exact size, or the batch's own buffer when that is
-   * at most 1/8 larger),
-   * with producer id, epoch and base sequence unset (-1): the bus producer stamps them when it sends.
+   * at most 1/8 larger, or when at least `keepFrom` bytes were written: then `buffer` is the sealed
+   * batch's), with producer id, epoch and base sequence unset (-1): the bus producer stamps them when it sends.
    */
-  seal(codec: CompressionCodec = 'none'): SealedBatch {
+  seal(codec: CompressionCodec = 'none', keepFrom = Infinity): SealedBatch {
     let out: Buffer;
     if (codec !== 'none') {
       const body = compress(codec, this.#buf.subarray(RECORD_BATCH_OVERHEAD, this.#pos));
       out = Buffer.allocUnsafeSlow(RECORD_BATCH_OVERHEAD + body.length);
       body.copy(out, RECORD_BATCH_OVERHEAD);
-    } else if (this.#buf.length - this.#pos <= this.#pos >> 3) {
+    } else if (this.#pos >= keepFrom || this.#buf.length - this.#pos <= this.#pos >> 3) {
       // Nearly full (the usual case once sizes settle): kept as it is rather than copied; the buffer
       // counts what it holds (MemoryStore charges the whole allocation).
       out = this.#buf.subarray(0, this.#pos);

@@ -11,6 +11,7 @@ import { register as globalRegistry } from 'prom-client';
 import { RECORD_BATCH_OVERHEAD } from '../../protocol/record-batch.ts';
 import { createBusProducer } from '../kafka-client.ts';
 import type { BusProducer, SealedBatch } from '../kafka-client.ts';
+import { BatchPool } from './batch-pool.ts';
 import { CircuitBreaker } from './breaker.ts';
 import type { BreakerState, BreakerTransition } from './breaker.ts';
 import { systemClock } from './clock.ts';
@@ -66,11 +67,8 @@ export class Publisher {
   #openBytes = 0;
   #openRecords = 0;
   #capacityHint: number;
-  /**
-   * Full-size batch buffers back from the bus (memory buffer), reused for the next batches instead of
-   * being left to the garbage collector: counted as held, given up when the room is needed.
-   */
-  #spare: Buffer[] = [];
+  /** Full-size batch buffers done with, filled again by the next batches (batch-pool.ts). */
+  readonly #pool: BatchPool;
   /** Batches a send failed for: a late copy of their request may still be queued, so never reused. */
   #failedOnce = new WeakSet<SealedBatch>();
   #keyPartitions = new Map<string, number>();
@@ -108,6 +106,8 @@ export class Publisher {
     this.#store = store;
     this.#maxInFlight = o.maxInFlight ?? (o.idempotent ? 5 : 1);
     this.#capacityHint = Math.min(FIRST_CAPACITY, o.maxBatchBytes);
+    // One spare per batch in flight, plus the one being filled.
+    this.#pool = new BatchPool(o.maxBatchBytes, this.#maxInFlight + 1);
     const jitter = o.breaker.jitter ?? (o.clock ? 0 : 0.2);
     this.#breaker = new CircuitBreaker(
       { ...o.breaker, jitter },
@@ -134,10 +134,11 @@ export class Publisher {
     const metrics = new PublisherMetrics(options.metrics ?? globalRegistry);
     const reports: QuarantineReport[] = [];
     let onQuarantine = (r: QuarantineReport): void => void reports.push(r);
+    let onEvicted = (_: SealedBatch): void => undefined;
     const b = options.buffer;
     const store =
       b.kind === 'memory'
-        ? new MemoryStore()
+        ? new MemoryStore((evicted) => onEvicted(evicted))
         : await DiskStore.open({
             dir: b.dir,
             maxBytes: b.maxBytes,
@@ -148,6 +149,7 @@ export class Publisher {
           });
     const publisher = new Publisher(options, store, clock, log, metrics);
     onQuarantine = (r) => publisher.#onQuarantine(r);
+    onEvicted = (b) => publisher.#recycle(b);
     for (const r of reports) publisher.#onQuarantine(r);
     return publisher;
   }
@@ -280,13 +282,13 @@ export class Publisher {
   }
 
   #held(): number {
-    return this.#store.bytes + this.#openBytes + this.#spare.length * this.#o.maxBatchBytes;
+    return this.#store.bytes + this.#openBytes + this.#pool.spareBytes;
   }
 
   #room(extra: number): boolean {
     if (this.#held() + extra <= this.#o.buffer.maxBytes) return true;
-    if (this.#spare.length === 0) return false;
-    this.#spare = [];
+    if (this.#pool.spares === 0) return false;
+    this.#pool.clear();
     return this.#held() + extra <= this.#o.buffer.maxBytes;
   }
 
@@ -343,22 +345,14 @@ export class Publisher {
       if (batch.size + size > max) {
         this.#sealOne(batch, true);
         batch = undefined;
-      } else if (batch.size + size > batch.capacity) {
-        const want = Math.min(max, Math.max(batch.capacity * 2, batch.size + size));
-        const capacity = this.#room(want - batch.capacity) ? want : batch.size + size;
-        if (!this.#room(capacity - batch.capacity)) return false;
-        this.#openBytes += capacity - batch.capacity;
-        batch.grow(capacity);
-      }
+      } else if (batch.size + size > batch.capacity && !this.#grow(batch, batch.size + size)) return false;
     }
     if (batch === undefined) {
-      const need = RECORD_BATCH_OVERHEAD + recordSize(m, 0, 0);
-      let capacity = Math.min(max, Math.max(this.#capacityHint, need));
-      if (!this.#room(capacity)) capacity = need;
-      if (!this.#room(capacity)) return false;
-      batch = new OpenBatch(partition, capacity, capacity === max ? this.#spare.pop() : undefined);
+      const buf = this.#newBuffer(RECORD_BATCH_OVERHEAD + recordSize(m, 0, 0));
+      if (buf === undefined) return false;
+      batch = new OpenBatch(partition, buf.length, buf);
       this.#open.set(partition, batch);
-      this.#openBytes += capacity;
+      this.#openBytes += buf.length;
       this.#linger ??= this.#clock.setTimer(() => this.#seal(), this.#o.lingerMs);
     }
     batch.append(record, m);
@@ -367,15 +361,64 @@ export class Publisher {
     return true;
   }
 
+  /**
+   * The buffer of a new batch whose first record needs `need` bytes, or undefined when the buffer has no
+   * room for it. Under load (the last batch ended more than a quarter full) a full-size one: a spare if there is one (its room
+   * is already counted), else a new one if there is room, else none while a sealed batch will give room
+   * back (acknowledged, or evicted by drop_oldest): starting small instead would mean growing by copies,
+   * garbage for every batch while the buffer stays full. When traffic is light, the size the last batch
+   * ended at (up to a quarter of maxBatchBytes), or just the record when that is all the room left.
+   */
+  #newBuffer(need: number): Buffer | undefined {
+    const max = this.#o.maxBatchBytes;
+    if (this.#capacityHint > max >> 2) {
+      const spare = this.#pool.take();
+      if (spare !== undefined) return spare;
+      if (this.#room(max)) return this.#pool.allocate();
+      if (this.#store.batches > 0) return undefined;
+    }
+    let capacity = Math.min(max, Math.max(this.#capacityHint, need));
+    if (!this.#room(capacity)) capacity = need;
+    if (!this.#room(capacity)) return undefined;
+    return capacity === max
+      ? this.#pool.allocate()
+      : Buffer.allocUnsafeSlow(Math.max(capacity, RECORD_BATCH_OVERHEAD));
+  }
+
+  /** Makes room in `batch` for `needed` bytes: into a spare full-size buffer, else by doubling. */
+  #grow(batch: OpenBatch, needed: number): boolean {
+    const max = this.#o.maxBatchBytes;
+    const spare = this.#pool.take();
+    if (spare !== undefined) {
+      // The spare's bytes were counted as held already; the batch's old (smaller) buffer is let go.
+      this.#openBytes += max - batch.capacity;
+      batch.grow(max, spare);
+      return true;
+    }
+    const want = Math.min(max, Math.max(batch.capacity * 2, needed));
+    const capacity = this.#room(want - batch.capacity) ? want : needed;
+    if (!this.#room(capacity - batch.capacity)) return false;
+    this.#openBytes += capacity - batch.capacity;
+    batch.grow(capacity);
+    return true;
+  }
+
   #sealOne(batch: OpenBatch, full = false): void {
     this.#open.delete(batch.partition);
     if (batch.partition === this.#sticky) this.#stickySealed = true;
     this.#openBytes -= batch.capacity;
     this.#openRecords -= batch.records;
-    const sealed = batch.seal(this.#o.compression);
+    // A full-size buffer at least a quarter full is sealed as it is while the bus takes batches (it is
+    // acknowledged soon, and comes back as a spare); copied to its exact size otherwise, when it may wait
+    // long in the buffer (bus down) or is small (light traffic), so the buffer's room holds records, not slack.
+    const max = this.#o.maxBatchBytes;
+    const keepFrom = batch.capacity === max && this.#breaker.state === 'closed' ? max >> 2 : Infinity;
+    const sealed = batch.seal(this.#o.compression, keepFrom);
     // The next batch starts the size this one ended: full size under load, small when traffic is light.
-    this.#capacityHint = full ? this.#o.maxBatchBytes : Math.max(RECORD_BATCH_OVERHEAD, batch.size);
+    this.#capacityHint = full ? max : Math.max(RECORD_BATCH_OVERHEAD, batch.size);
     this.#store.append(sealed);
+    // Copied out (it had room to spare, or was compressed): its buffer is free for the next batch.
+    if (sealed.bytes.buffer !== batch.buffer.buffer) this.#reuse(batch.buffer);
     if (this.#open.size === 0) {
       this.#linger?.cancel();
       this.#linger = undefined;
@@ -398,6 +441,7 @@ export class Publisher {
     this.#open.delete(batch.partition);
     this.#openBytes -= batch.capacity;
     this.#openRecords -= batch.records;
+    this.#reuse(batch.buffer);
     return batch.records;
   }
 
@@ -525,22 +569,23 @@ export class Publisher {
   }
 
   /**
-   * An acknowledged batch of the memory buffer: its full-size buffer serves again (its bytes went out
-   * before the bus could acknowledge them). Up to one per batch in flight is kept while the buffer has
-   * room for it (spares count as held, and are given up when a record needs the room), so that under load
-   * the publisher writes into the same few buffers instead of allocating new ones for the garbage collector.
+   * A batch of the memory buffer acknowledged (its bytes went out before the bus could acknowledge them)
+   * or evicted: its full-size buffer serves again. Not one a send failed for (a late copy of its request
+   * may still be queued), nor a disk buffer's (read back from the log, and the log may still be writing
+   * the batch it was sealed as).
    */
   #recycle(batch: SealedBatch): void {
-    const b = batch.bytes.buffer;
-    if (
-      this.#o.buffer.kind === 'memory' &&
-      this.#spare.length <= this.#maxInFlight &&
-      this.#held() + this.#o.maxBatchBytes <= this.#o.buffer.maxBytes &&
-      !this.#failedOnce.has(batch) &&
-      b.byteLength === this.#o.maxBatchBytes &&
-      b instanceof ArrayBuffer
-    ) {
-      this.#spare.push(Buffer.from(b));
+    if (this.#o.buffer.kind === 'memory' && !this.#failedOnce.has(batch)) this.#reuse(batch.bytes);
+  }
+
+  /**
+   * Keeps a full-size buffer nothing refers to any more as a spare, while the buffer has room for it (spares
+   * count as held, and are given up when a record needs the room): under load the publisher then writes into
+   * the same few buffers instead of allocating new ones for the garbage collector.
+   */
+  #reuse(bytes: Uint8Array): void {
+    if (this.#held() + this.#o.maxBatchBytes <= this.#o.buffer.maxBytes && this.#pool.give(bytes)) {
+      this.#changed();
     }
   }
 
