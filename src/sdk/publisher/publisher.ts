@@ -106,8 +106,13 @@ export class Publisher {
     this.#store = store;
     this.#maxInFlight = o.maxInFlight ?? (o.idempotent ? 5 : 1);
     this.#capacityHint = Math.min(FIRST_CAPACITY, o.maxBatchBytes);
-    // One spare per batch in flight, plus the one being filled.
-    this.#pool = new BatchPool(o.maxBatchBytes, this.#maxInFlight + 1);
+    // A memory buffer's spares may be all of it: the sealed batches it holds under load come back as spares
+    // when the bus drains it faster for a while, and are filled again when the caller catches up (a cap
+    // below the buffer's size would drop some each time and allocate them again). Spares count as held, so
+    // the buffer still bounds them. A disk buffer's batches are not held in memory: one per batch in
+    // flight, plus the one being filled.
+    const slabs = o.buffer.kind === 'memory' ? Math.floor(o.buffer.maxBytes / o.maxBatchBytes) : 0;
+    this.#pool = new BatchPool(o.maxBatchBytes, Math.max(slabs, this.#maxInFlight + 1));
     const jitter = o.breaker.jitter ?? (o.clock ? 0 : 0.2);
     this.#breaker = new CircuitBreaker(
       { ...o.breaker, jitter },
