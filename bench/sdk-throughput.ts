@@ -4,6 +4,8 @@
 //   emit     telemetry.events.emit() of ~100-byte payloads (createTelemetry's defaults, a big buffer)
 //   publish  Publisher.publish() of ~100-byte values directly (same options)
 //   bounded  Publisher.publish() again with a small buffer: does memory stay near buffer.maxBytes?
+//   publish-headers  publish() again, each record with the 4 headers emit() sends (content-type,
+//            sluice-producer, sluice-stream, sluice-seq): the broker's cost of headers without emit's caller
 //   platformatic  reference in the same run: @platformatic/kafka's own Producer (idempotent, acks -1)
 //            sending the same records as publish, 2000 per send(), one send at a time
 // Each calls as fast as the API returns for --seconds, then flushes; delivery is checked by the topic's
@@ -13,6 +15,8 @@
 //   npm run bench:sdk   (node --expose-gc, so the heap a full buffer retains is measured after a full GC)
 //   npm run bench:sdk -- [--seconds 10] [--partitions 1] [--durability none] [--buffer-mib 256]
 //                        [--bounded-mib 8] [--phases emit,publish,bounded]
+//                        [--broker-cpu-prof DIR]   V8 CPU profile of the broker child (written when it stops,
+//                                                   over all phases) into DIR, and its hot functions printed
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -26,7 +30,8 @@ import type { PublisherOptions } from '../src/sdk/publisher/options.ts';
 import { recordBytes } from '../src/sdk/publisher/store.ts';
 import { resolveStreamOptions } from '../src/sdk/telemetry/create.ts';
 import { openTelemetry } from '../src/sdk/telemetry/telemetry.ts';
-import { startBrokerChild } from './lib/broker-child.ts';
+import { repoRoot, startBrokerChild } from './lib/broker-child.ts';
+import { hotFunctions, newestProfile } from './lib/cpu-profile.ts';
 import { errorMessage } from './lib/errors.ts';
 import { MemorySampler, driveLoad, memoryNow, type LoadResult, type MemoryPeaks } from './lib/sdk-load.ts';
 
@@ -38,6 +43,7 @@ const { values: flags } = parseArgs({
     'buffer-mib': { type: 'string', default: '256' },
     'bounded-mib': { type: 'string', default: '8' },
     phases: { type: 'string', default: 'emit,publish,bounded,platformatic' },
+    'broker-cpu-prof': { type: 'string' },
   },
 });
 const seconds = Number(flags.seconds);
@@ -49,7 +55,8 @@ if (!(seconds > 0)) throw new Error('--seconds must be a positive number');
 if (!Number.isInteger(partitions) || partitions < 1) throw new Error('--partitions must be an integer >= 1');
 if (!(bufferMiB > 0) || !(boundedMiB > 0)) throw new Error('--buffer-mib and --bounded-mib must be positive');
 for (const p of phases)
-  if (!['emit', 'publish', 'bounded', 'platformatic'].includes(p)) throw new Error(`unknown phase ${p}`);
+  if (!['emit', 'publish', 'publish-headers', 'bounded', 'platformatic'].includes(p))
+    throw new Error(`unknown phase ${p}`);
 
 const MiB = 1024 * 1024;
 const FLUSH_TIMEOUT_MS = 120_000;
@@ -95,6 +102,20 @@ function retainedHeap(): number | undefined {
 
 function payload(i: number): { orderId: string; sku: string; qty: number; total: number; region: string } {
   return { orderId: `o-${i}`, sku: `SKU-${i % 977}`, qty: (i % 5) + 1, total: 42.5, region: 'eu-west-1' };
+}
+
+const contentType = Buffer.from('application/vnd.sluice.v1+json');
+const producerHeader = Buffer.from('bench-3f1c9a2e-6b7d-4e21-9c0a-5d8f7e6b1a23');
+const streamHeader = Buffer.from('events');
+
+/** The headers emit() puts on every record, with a sequence number that changes per record. */
+function emitLikeHeaders(i: number): Record<string, Buffer> {
+  return {
+    'content-type': contentType,
+    'sluice-producer': producerHeader,
+    'sluice-stream': streamHeader,
+    'sluice-seq': Buffer.from(String(i)),
+  };
 }
 
 async function highWatermark(admin: Admin, topic: string): Promise<number> {
@@ -153,7 +174,7 @@ async function runPhase(
   const topic = `bench-sdk-${phase}`;
   await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
   const maxBytes = (phase === 'bounded' ? boundedMiB : bufferMiB) * MiB;
-  const stream = phase === 'emit' ? 'events' : phase;
+  const stream = phase === 'emit' ? 'events' : phase.replace('-', '_');
   // Exactly what createTelemetry would resolve for this stream (its defaults), with the buffer set here.
   const options: PublisherOptions = resolveStreamOptions(
     {
@@ -218,10 +239,11 @@ async function runPhase(
   } else {
     const value = Buffer.from(JSON.stringify(payload(123456)));
     const keys = [...Array(1024).keys()].map((k) => Buffer.from(`o-${k}`));
-    sampleSize = recordBytes({ key: keys[0], value, headers: {} });
+    const headers = phase === 'publish-headers' ? emitLikeHeaders : () => ({});
+    sampleSize = recordBytes({ key: keys[0], value, headers: headers(0) });
     load = await driveLoad(
       seconds,
-      (i) => publisher.publish({ key: keys[i & 1023], value, headers: {} }),
+      (i) => publisher.publish({ key: keys[i & 1023], value, headers: headers(i) }),
       (blocked) => (blocked instanceof Promise ? blocked : Promise.resolve()),
     );
     retainedHeapBytes = retainedHeap();
@@ -330,6 +352,16 @@ function render(results: PhaseResult[], command: string): string {
   ].join('\n');
 }
 
+/** The broker child's top self-time functions over the whole run (all phases, idle included). */
+async function printBrokerProfile(dir: string): Promise<void> {
+  const profile = await newestProfile(dir);
+  if (profile === undefined) throw new Error(`no .cpuprofile written into ${dir}`);
+  const lines = (await hotFunctions(profile, repoRoot, 25)).map(
+    (f) => `${(f.share * 100).toFixed(1).padStart(5)} %  ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.name}`,
+  );
+  process.stdout.write(`broker child profile ${profile} (self time):\n${lines.join('\n')}\n`);
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const command =
@@ -337,7 +369,14 @@ async function main(): Promise<void> {
       ? ['npm run bench:sdk', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' ')
       : [`npm exec -- node${gc ? ' --expose-gc' : ''} bench/sdk-throughput.ts`, ...argv].join(' ');
   const dataDir = await mkdtemp(join(tmpdir(), 'sluice-bench-sdk-'));
-  const broker = await startBrokerChild({ dataDir, durability: flags.durability, partitions, label: 'sdk' });
+  const cpuProfileDir = flags['broker-cpu-prof'];
+  const broker = await startBrokerChild({
+    dataDir,
+    durability: flags.durability,
+    partitions,
+    label: 'sdk',
+    cpuProfileDir,
+  });
   const admin = new Admin({ clientId: 'bench-admin', bootstrapBrokers: [broker.bootstrap], retries: 0 });
   try {
     const results: PhaseResult[] = [];
@@ -351,6 +390,7 @@ async function main(): Promise<void> {
     await broker.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
+  if (cpuProfileDir !== undefined) await printBrokerProfile(cpuProfileDir);
 }
 
 main().catch((err: unknown) => {
