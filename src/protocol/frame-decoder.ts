@@ -17,15 +17,26 @@ export class FrameTooLargeError extends Error {
   }
 }
 
+/** Where a frame that spans several chunks is assembled: an n-byte buffer, contents unspecified. */
+export type FrameAllocator = (n: number) => Buffer;
+
+const allocUnsafe: FrameAllocator = (n) => Buffer.allocUnsafe(n);
+
 export class FrameDecoder {
   readonly #maxFrameBytes: number;
+  readonly #allocate: FrameAllocator;
   #chunks: Buffer[] = [];
   #buffered = 0;
   /** Size of the frame being assembled, or -1 while its prefix is not complete. */
   #expected = -1;
 
-  constructor(maxFrameBytes: number) {
+  /**
+   * `allocate` gives the buffer a frame spanning several chunks is copied into (the broker's frame pool);
+   * a frame within one chunk is a view of that chunk.
+   */
+  constructor(maxFrameBytes: number, allocate: FrameAllocator = allocUnsafe) {
     this.#maxFrameBytes = maxFrameBytes;
+    this.#allocate = allocate;
   }
 
   /** Bytes received but not yet returned as part of a frame. */
@@ -46,7 +57,7 @@ export class FrameDecoder {
     for (;;) {
       if (this.#expected < 0) {
         if (this.#buffered < 4) break;
-        const size = this.#take(4).readInt32BE(0);
+        const size = this.#take(4, allocUnsafe).readInt32BE(0);
         if (size < 0 || size > this.#maxFrameBytes) throw new FrameTooLargeError(size, this.#maxFrameBytes);
         this.#expected = size;
       }
@@ -58,7 +69,7 @@ export class FrameDecoder {
   }
 
   /** Removes and returns the next n buffered bytes; zero-copy when they sit in one chunk. */
-  #take(n: number): Buffer {
+  #take(n: number, allocate = this.#allocate): Buffer {
     if (n === 0) return Buffer.alloc(0);
     this.#buffered -= n;
     const first = this.#chunks[0];
@@ -70,7 +81,7 @@ export class FrameDecoder {
       this.#chunks[0] = first.subarray(n);
       return first.subarray(0, n);
     }
-    const out = Buffer.allocUnsafe(n);
+    const out = allocate(n);
     let filled = 0;
     while (filled < n) {
       const chunk = this.#chunks[0];

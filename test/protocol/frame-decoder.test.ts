@@ -53,3 +53,22 @@ test('a partial frame stays buffered until the rest arrives', () => {
   assert.equal(decoder.bufferedBytes, 3);
   assert.deepEqual(decoder.push(whole.subarray(7)), [Buffer.from('abcdef')]);
 });
+
+test('a frame spanning chunks is assembled in the buffer the allocator gives; one within a chunk is a view', () => {
+  const given: Buffer[] = [];
+  const decoder = new FrameDecoder(1024, (n) => {
+    const b = Buffer.alloc(n, 0xee);
+    given.push(b);
+    return b;
+  });
+  const spanning = frame(Buffer.from('split across two chunks'));
+  const [a] = [...decoder.push(spanning.subarray(0, 10)), ...decoder.push(spanning.subarray(10))];
+  assert.equal(a.toString(), 'split across two chunks');
+  assert.equal(given.length, 1, 'the size prefix split across chunks is not taken from the allocator');
+  assert.equal(a.buffer, given[0].buffer);
+  const whole = frame(Buffer.from('in one chunk'));
+  const [b] = decoder.push(whole);
+  assert.equal(b.toString(), 'in one chunk');
+  assert.equal(b.buffer, whole.buffer);
+  assert.equal(given.length, 1);
+});

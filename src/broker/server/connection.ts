@@ -17,7 +17,9 @@ import {
   type RequestContext,
 } from '../handlers/handler.ts';
 import { unsupportedApiVersionsResponse } from '../handlers/18-api-versions.ts';
+import type { FramePool } from './frame-pool.ts';
 
+const PRODUCE_KEY = 0;
 const API_VERSIONS_KEY = 18;
 /** Stop reading from the socket while this many bytes of requests wait to be handled. */
 const MAX_QUEUED_REQUEST_BYTES = 16 * 1024 * 1024;
@@ -28,6 +30,8 @@ export interface ConnectionOptions {
   readonly broker: BrokerContext;
   readonly registry: HandlerRegistry;
   readonly maxFrameBytes: number;
+  /** Buffers for frames that span several reads, shared by the listener's connections. */
+  readonly framePool?: FramePool;
   readonly logger: Logger;
   readonly onClose: (connection: Connection) => void;
 }
@@ -48,7 +52,8 @@ export class Connection {
   constructor(options: ConnectionOptions) {
     this.#options = options;
     this.#socket = options.socket;
-    this.#decoder = new FrameDecoder(options.maxFrameBytes);
+    const pool = options.framePool;
+    this.#decoder = new FrameDecoder(options.maxFrameBytes, pool && ((n) => pool.take(n)));
     const closed = new Promise<void>((resolve) => (this.#resolveClosed = resolve));
     this.info = {
       id: options.id,
@@ -114,7 +119,7 @@ export class Connection {
       while (this.#queue.length > 0 && !this.#closed) {
         const frame = this.#queue.shift()!;
         this.#queuedBytes -= frame.length;
-        await this.#handle(frame);
+        if (await this.#handle(frame)) this.#options.framePool?.give(frame);
         if (this.#socket.writableNeedDrain && !this.#closed) {
           await new Promise<void>((resolve) => {
             const done = (): void => {
@@ -133,7 +138,13 @@ export class Connection {
     }
   }
 
-  async #handle(frame: Buffer): Promise<void> {
+  /**
+   * Handles one request; true when nothing refers to the frame's memory any more, so it may be reused.
+   * That is promised only for Produce: its handler settles after every append of the request has been
+   * written (the log keeps a batch only until then) and keeps no view of the request. Other requests may
+   * keep views of their bytes (group metadata, assignments), so their frames are left to the GC.
+   */
+  async #handle(frame: Buffer): Promise<boolean> {
     const { registry, broker } = this.#options;
     const reader = new Reader(frame);
     let header: ReturnType<typeof decodeRequestHeader>;
@@ -141,26 +152,26 @@ export class Connection {
       header = decodeRequestHeader(reader);
     } catch (err) {
       this.abort('closing connection: malformed request header', { error: (err as Error).message });
-      return;
+      return false;
     }
     const { apiKey, apiVersion, correlationId } = header;
     const handler = registry.get(apiKey);
     if (!handler) {
       this.abort('closing connection: unknown API key', { apiKey, apiVersion });
-      return;
+      return false;
     }
     if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
       if (apiKey === API_VERSIONS_KEY) {
         // Clients probe with their newest ApiVersions; the answer is a v0 body saying what we support.
         this.#respond(handler.api, 0, correlationId, unsupportedApiVersionsResponse(registry));
-        return;
+        return false;
       }
       this.abort('closing connection: unsupported API version', {
         api: handler.api.name,
         apiVersion,
         supported: `${handler.minVersion}-${handler.maxVersion}`,
       });
-      return;
+      return false;
     }
     let request: unknown;
     try {
@@ -171,7 +182,7 @@ export class Connection {
         apiVersion,
         error: (err as Error).message,
       });
-      return;
+      return false;
     }
     const ctx: RequestContext = {
       broker,
@@ -189,10 +200,10 @@ export class Connection {
         'handler failed',
       );
       this.destroy();
-      return;
+      return false;
     }
-    if (response === NO_RESPONSE) return;
-    this.#respond(handler.api, apiVersion, correlationId, response);
+    if (response !== NO_RESPONSE) this.#respond(handler.api, apiVersion, correlationId, response);
+    return apiKey === PRODUCE_KEY;
   }
 
   #respond(api: Handler['api'], apiVersion: number, correlationId: number, response: unknown): void {

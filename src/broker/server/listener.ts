@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { BrokerContext } from '../broker-context.ts';
 import type { HandlerRegistry } from '../handlers/handler.ts';
 import { Connection } from './connection.ts';
+import { FramePool } from './frame-pool.ts';
 
 export interface ListenerOptions {
   readonly host: string;
@@ -19,6 +20,8 @@ export interface ListenerOptions {
 export class Listener {
   readonly #server: Server;
   readonly #connections = new Set<Connection>();
+  /** One pool for every connection: the idle memory it keeps is bounded once, not per client. */
+  readonly #framePool = new FramePool();
   #nextId = 1;
 
   private constructor(server: Server, options: ListenerOptions) {
@@ -30,6 +33,7 @@ export class Listener {
         broker: options.context(),
         registry: options.registry,
         maxFrameBytes: options.maxFrameBytes,
+        framePool: this.#framePool,
         logger: options.logger,
         onClose: (c) => {
           this.#connections.delete(c);
