@@ -32,6 +32,7 @@ import { resolveStreamOptions } from '../src/sdk/telemetry/create.ts';
 import { openTelemetry } from '../src/sdk/telemetry/telemetry.ts';
 import { repoRoot, startBrokerChild } from './lib/broker-child.ts';
 import { hotFunctions, newestProfile } from './lib/cpu-profile.ts';
+import { countersDelta, readBrokerCounters } from './lib/broker-metrics.ts';
 import { errorMessage } from './lib/errors.ts';
 import { MemorySampler, driveLoad, memoryNow, type LoadResult, type MemoryPeaks } from './lib/sdk-load.ts';
 
@@ -79,6 +80,8 @@ interface PhaseResult {
   /** CPU seconds over the phase: this (publisher) process, and the broker child. */
   publisherCpuSeconds: number;
   brokerCpuSeconds: number;
+  /** Produce requests the broker answered over the phase (its Prometheus counter). */
+  produceRequests: number;
 }
 
 /** utime + stime of a process, in seconds (Linux /proc; 0 elsewhere). */
@@ -168,9 +171,10 @@ async function referenceLoad(bootstrap: string, topic: string, keys: Buffer[], v
 async function runPhase(
   phase: string,
   bootstrap: string,
-  brokerPid: number,
+  broker: { pid: number; adminPort: number },
   admin: Admin,
 ): Promise<PhaseResult> {
+  const brokerPid = broker.pid;
   const topic = `bench-sdk-${phase}`;
   await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
   const maxBytes = (phase === 'bounded' ? boundedMiB : bufferMiB) * MiB;
@@ -192,6 +196,7 @@ async function runPhase(
   gc?.();
   const baseline = memoryNow();
   const sampler = new MemorySampler(() => publisher.state.bufferedBytes);
+  const countersBefore = await readBrokerCounters(broker.adminPort);
   const brokerCpuBefore = processCpuSeconds(brokerPid);
   const cpuBefore = process.cpuUsage();
   const start = performance.now();
@@ -253,6 +258,7 @@ async function runPhase(
   const end = performance.now();
   const cpu = process.cpuUsage(cpuBefore);
   const brokerCpuSeconds = processCpuSeconds(brokerPid) - brokerCpuBefore;
+  const counters = countersDelta(countersBefore, await readBrokerCounters(broker.adminPort));
   const peaks = sampler.stop();
   const droppedByPublisher = publisher.state.dropped;
   await publisher.close(10_000);
@@ -270,6 +276,7 @@ async function runPhase(
     retainedHeapBytes,
     publisherCpuSeconds: (cpu.user + cpu.system) / 1e6,
     brokerCpuSeconds,
+    produceRequests: counters.produceRequests,
   };
 }
 
@@ -290,6 +297,8 @@ function render(results: PhaseResult[], command: string): string {
       'dropped',
       'CPU s pub/broker',
       'delivered/CPU-s pub',
+      'broker µs/rec',
+      'rec/produce',
     ],
     ...results.map((r) => [
       r.phase,
@@ -301,8 +310,10 @@ function render(results: PhaseResult[], command: string): string {
       fmt(r.delivered / r.endToEndSeconds),
       r.flushSeconds.toFixed(2),
       String(r.load.dropped + Object.values(r.droppedByPublisher).reduce((a, b) => a + b, 0)),
-      `${r.publisherCpuSeconds.toFixed(1)}/${r.brokerCpuSeconds.toFixed(1)}`,
+      `${r.publisherCpuSeconds.toFixed(1)}/${r.brokerCpuSeconds.toFixed(2)}`,
       fmt(r.delivered / r.publisherCpuSeconds),
+      ((r.brokerCpuSeconds * 1e6) / r.delivered).toFixed(2),
+      fmt(r.delivered / r.produceRequests),
     ]),
   ];
   const mem = [
@@ -343,6 +354,7 @@ function render(results: PhaseResult[], command: string): string {
     "peak buffered = the publisher's own count (recordBytes); RSS/heap peaks include garbage not yet collected",
     `delivered = the topic's high watermark after flush; delivered/s = delivered / (load + flush time)`,
     'delivered/CPU-s pub = delivered per CPU second of this process: the figure a busy machine moves least',
+    "broker µs/rec = the broker child's CPU (user + system, all threads) per delivered record; rec/produce = records per Produce request",
     lost.length === 0
       ? 'every accepted record was delivered'
       : `MISMATCH accepted vs delivered in: ${lost.map((r) => r.phase).join(', ')}`,
@@ -382,7 +394,7 @@ async function main(): Promise<void> {
     const results: PhaseResult[] = [];
     for (const phase of phases) {
       process.stderr.write(`phase ${phase}: ${seconds} s…\n`);
-      results.push(await runPhase(phase, broker.bootstrap, broker.pid, admin));
+      results.push(await runPhase(phase, broker.bootstrap, broker, admin));
     }
     process.stdout.write(render(results, command));
   } finally {
