@@ -32,6 +32,8 @@ export interface DiskStoreOptions {
   durability?: Durability;
   logger: LogLogger;
   onQuarantine(report: QuarantineReport): void;
+  /** A batch appended is written: the log holds its buffer no longer (it may serve another batch). */
+  onWritten?(batch: SealedBatch): void;
 }
 
 /**
@@ -105,7 +107,10 @@ export class DiskStore implements BatchStore {
     } else {
       written = this.#log.append(buf);
     }
-    written.catch((err: unknown) => this.#o.logger.error({ err }, 'disk buffer append failed'));
+    written.then(
+      () => this.#o.onWritten?.(batch),
+      (err: unknown) => this.#o.logger.error({ err }, 'disk buffer append failed'),
+    );
     this.#entries.push({
       offset: this.#next,
       records,

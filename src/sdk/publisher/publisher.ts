@@ -139,6 +139,7 @@ export class Publisher {
     const metrics = new PublisherMetrics(options.metrics ?? globalRegistry);
     const reports: QuarantineReport[] = [];
     let onQuarantine = (r: QuarantineReport): void => void reports.push(r);
+    // A batch's buffer done with: evicted from the memory buffer, or written to the disk buffer's log.
     let onEvicted = (_: SealedBatch): void => undefined;
     const b = options.buffer;
     const store =
@@ -151,10 +152,14 @@ export class Publisher {
             durability: b.durability,
             logger: log,
             onQuarantine: (r) => onQuarantine(r),
+            onWritten: (written) => onEvicted(written),
           });
     const publisher = new Publisher(options, store, clock, log, metrics);
     onQuarantine = (r) => publisher.#onQuarantine(r);
-    onEvicted = (b) => publisher.#recycle(b);
+    onEvicted =
+      b.kind === 'memory'
+        ? (evicted) => publisher.#recycle(evicted)
+        : (written) => publisher.#reuse(written.bytes);
     for (const r of reports) publisher.#onQuarantine(r);
     return publisher;
   }

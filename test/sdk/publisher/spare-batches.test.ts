@@ -2,6 +2,9 @@
 // (acknowledged, evicted or copied-out ones come back as spares), the publisher's own count never exceeds
 // buffer.maxBytes, drops stay exact, and a low-rate outage still holds many small batches.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { decodeRecords } from '../../../src/protocol/record-batch.ts';
 import type { BusProducer, SealedBatch } from '../../../src/sdk/kafka-client.ts';
@@ -149,5 +152,37 @@ test('a low-rate outage holds many small batches: each counted at its own size, 
   bus.mode = 'up';
   await recover(r);
   assert.deepEqual(bus.delivered, names(0, 45));
+  await r.publisher.close(1000);
+});
+
+test('a disk buffer under load fills the same few buffers again once the log has written them', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-spares-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const bus = slabBus();
+  const r = await rig({
+    maxBatchBytes: SLAB,
+    lingerMs: 60_000,
+    buffer: { kind: 'disk', dir, maxBytes: 1 << 20, whenFull: 'block', durability: { mode: 'none' } },
+    transport: bus.transport,
+  });
+  // Full-size buffers allocated while 100 full batches go through (counted, then the original restored).
+  const original = Buffer.allocUnsafeSlow.bind(Buffer);
+  let slabs = 0;
+  Buffer.allocUnsafeSlow = (size: number) => {
+    if (size === SLAB) slabs++;
+    return original(size);
+  };
+  try {
+    for (let i = 0; i < 400; i++) {
+      const result = r.publisher.publish(rec(i));
+      if (result instanceof Promise) await result;
+      if (i % 4 === 3) await r.publisher.whenBuffered(); // written: its buffer is free again
+    }
+  } finally {
+    Buffer.allocUnsafeSlow = original;
+  }
+  await r.publisher.flush(5000);
+  assert.deepEqual(bus.delivered, names(0, 400));
+  assert.ok(slabs <= 3, `${slabs} full-size buffers allocated for 100 batches`);
   await r.publisher.close(1000);
 });
