@@ -17,6 +17,7 @@
 //                        [--bounded-mib 8] [--phases emit,publish,bounded]
 //                        [--broker-cpu-prof DIR]   V8 CPU profile of the broker child (written when it stops,
 //                                                   over all phases) into DIR, and its hot functions printed
+//                        [--broker-node-flags '--max-semi-space-size=1']   node/V8 flags for the broker child
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -45,6 +46,7 @@ const { values: flags } = parseArgs({
     'bounded-mib': { type: 'string', default: '8' },
     phases: { type: 'string', default: 'emit,publish,bounded,platformatic' },
     'broker-cpu-prof': { type: 'string' },
+    'broker-node-flags': { type: 'string', default: '' },
   },
 });
 const seconds = Number(flags.seconds);
@@ -52,6 +54,9 @@ const partitions = Number(flags.partitions);
 const bufferMiB = Number(flags['buffer-mib']);
 const boundedMiB = Number(flags['bounded-mib']);
 const phases = flags.phases.split(',').map((p) => p.trim());
+const brokerNodeFlags = flags['broker-node-flags'].split(' ').filter((f) => f !== '');
+for (const f of brokerNodeFlags)
+  if (!f.startsWith('--')) throw new Error(`--broker-node-flags: ${f} is not a flag`);
 if (!(seconds > 0)) throw new Error('--seconds must be a positive number');
 if (!Number.isInteger(partitions) || partitions < 1) throw new Error('--partitions must be an integer >= 1');
 if (!(bufferMiB > 0) || !(boundedMiB > 0)) throw new Error('--buffer-mib and --bounded-mib must be positive');
@@ -347,7 +352,7 @@ function render(results: PhaseResult[], command: string): string {
     `node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
-    `broker child: durability ${flags.durability}, topic ${partitions} partition(s); publisher: createTelemetry defaults (acks -1, idempotent, lingerMs 5, maxBatchBytes 512 KiB), memory buffer whenFull block; ${seconds} s per phase`,
+    `broker child: durability ${flags.durability}${brokerNodeFlags.length > 0 ? `, node flags ${brokerNodeFlags.join(' ')}` : ''}, topic ${partitions} partition(s); publisher: createTelemetry defaults (acks -1, idempotent, lingerMs 5, maxBatchBytes 512 KiB), memory buffer whenFull block; ${seconds} s per phase`,
     '',
     table(rows),
     table(mem),
@@ -388,6 +393,7 @@ async function main(): Promise<void> {
     partitions,
     label: 'sdk',
     cpuProfileDir,
+    nodeFlags: brokerNodeFlags,
   });
   const admin = new Admin({ clientId: 'bench-admin', bootstrapBrokers: [broker.bootstrap], retries: 0 });
   try {

@@ -19,6 +19,8 @@ export interface BrokerChildOptions {
   partitions: number;
   /** Write a V8 CPU profile of the broker into this directory when it stops. */
   cpuProfileDir?: string;
+  /** More node/V8 flags for the broker process (e.g. --max-semi-space-size=1). */
+  nodeFlags?: readonly string[];
   /** Prefix of the broker's stderr lines echoed to ours. */
   label: string;
 }
@@ -54,7 +56,10 @@ async function freePort(): Promise<number> {
 export async function startBrokerChild(options: BrokerChildOptions): Promise<BrokerChild> {
   assertBuilt();
   const adminPort = await freePort();
-  const nodeFlags = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : [];
+  const nodeFlags = [
+    ...(options.nodeFlags ?? []),
+    ...(options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : []),
+  ];
   const args = [
     ...nodeFlags,
     cli,
