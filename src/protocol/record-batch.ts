@@ -297,8 +297,13 @@ export function buildRecordBatch(opts: BuildRecordBatchOptions): Buffer {
   buf.writeInt32BE(opts.baseSequence ?? -1, BASE_SEQUENCE_OFFSET);
   buf.writeInt32BE(records.length, RECORDS_COUNT_OFFSET);
   body.copy(buf, RECORD_BATCH_OVERHEAD);
-  buf.writeUInt32BE(crc32c(buf.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
+  writeBatchCrc(buf);
   return buf;
+}
+
+/** Writes the CRC-32C of the batch that starts at 0 and fills `buf` (it covers the attributes onward). */
+export function writeBatchCrc(buf: Buffer): void {
+  buf.writeUInt32BE(crc32c(buf.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
 }
 
 /**

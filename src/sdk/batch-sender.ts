@@ -7,7 +7,6 @@
 // state (UNKNOWN_PRODUCER_ID, OUT_OF_ORDER_SEQUENCE_NUMBER after a batch that never arrived or was dropped
 // from the buffer, INVALID_PRODUCER_EPOCH), a new producer id is taken and every batch not yet acknowledged
 // is stamped again from sequence 0 when it is sent next.
-import { crc32c } from '../protocol/crc32c.ts';
 import { ErrorCode, errorName, isRetriable } from '../protocol/error-codes.ts';
 import {
   encodeProduceRequest,
@@ -15,13 +14,12 @@ import {
   type ProduceResponse,
 } from '../protocol/messages/produce.ts';
 import {
-  ATTRIBUTES_OFFSET,
   BASE_OFFSET_OFFSET,
   BASE_SEQUENCE_OFFSET,
-  CRC_OFFSET,
   PARTITION_LEADER_EPOCH_OFFSET,
   PRODUCER_EPOCH_OFFSET,
   PRODUCER_ID_OFFSET,
+  writeBatchCrc,
 } from '../protocol/record-batch.ts';
 import type { Reader } from '../protocol/reader.ts';
 import { Writer } from '../protocol/writer.ts';
@@ -171,7 +169,9 @@ export function createBatchSender(ports: BatchSenderPorts): BatchSender {
     b.writeBigInt64BE(id, PRODUCER_ID_OFFSET);
     b.writeInt16BE(producerEpoch, PRODUCER_EPOCH_OFFSET);
     b.writeInt32BE(baseSequence, BASE_SEQUENCE_OFFSET);
-    b.writeUInt32BE(crc32c(b.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
+    // The stamp is inside the CRC: computed here, once (a batch of the memory buffer is sealed without one).
+    writeBatchCrc(b);
+    batch.checksumPending = false;
     batch.stamp = { session, baseSequence } satisfies Stamp;
   };
 
@@ -195,6 +195,10 @@ export function createBatchSender(ports: BatchSenderPorts): BatchSender {
         throw new ProduceError(ErrorCode.LEADER_NOT_AVAILABLE, topic, batch.partition, null);
       }
       if (ports.idempotent) await stamp(topic, batch);
+      else if (batch.checksumPending) {
+        writeBatchCrc(batch.bytes);
+        batch.checksumPending = false;
+      }
       // A batch read back from a log carries that log's offset and epoch; a producer sends 0 and -1.
       batch.bytes.writeBigInt64BE(0n, BASE_OFFSET_OFFSET);
       batch.bytes.writeInt32BE(-1, PARTITION_LEADER_EPOCH_OFFSET);

@@ -27,6 +27,12 @@ export interface SealedBatch {
   bytes: Buffer;
   records: number;
   stamp?: unknown;
+  /**
+   * The CRC is not written yet: the publisher leaves it to the idempotent sender, which computes it once
+   * when it stamps producer id, epoch and sequence (those bytes are inside the CRC anyway). Anything else
+   * that reads the bytes before the sender calls completeChecksum (publisher/open-batch.ts).
+   */
+  checksumPending?: boolean;
 }
 
 export interface BusProducer {

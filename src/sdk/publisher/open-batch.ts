@@ -3,14 +3,12 @@
 // publisher decides how: doubling, or moving into a spare full-size buffer) up to maxBatchBytes. Sealing writes the 61-byte header and the CRC: the bytes are then what the
 // bus receives, what a disk buffer stores, and what the memory buffer holds and counts.
 import { COMPRESSION_IDS, compress, type CompressionCodec } from '../../protocol/compression.ts';
-import { crc32c } from '../../protocol/crc32c.ts';
 import {
   ATTRIBUTES_OFFSET,
   BASE_OFFSET_OFFSET,
   BASE_SEQUENCE_OFFSET,
   BASE_TIMESTAMP_OFFSET,
   BATCH_LENGTH_OFFSET,
-  CRC_OFFSET,
   LAST_OFFSET_DELTA_OFFSET,
   LOG_OVERHEAD,
   MAGIC_OFFSET,
@@ -21,6 +19,7 @@ import {
   PRODUCER_ID_OFFSET,
   RECORDS_COUNT_OFFSET,
   RECORD_BATCH_OVERHEAD,
+  writeBatchCrc,
 } from '../../protocol/record-batch.ts';
 import type { SealedBatch } from '../kafka-client.ts';
 import { recordSize, writeRecord, type AnyRecord, type Measure } from './record-encoding.ts';
@@ -96,7 +95,7 @@ export class OpenBatch {
    * at most 1/8 larger, or when at least `keepFrom` bytes were written: then `buffer` is the sealed
    * batch's), with producer id, epoch and base sequence unset (-1): the bus producer stamps them when it sends.
    */
-  seal(codec: CompressionCodec = 'none', keepFrom = Infinity): SealedBatch {
+  seal(codec: CompressionCodec = 'none', keepFrom = Infinity, checksum = true): SealedBatch {
     let out: Buffer;
     if (codec !== 'none') {
       const body = compress(codec, this.#buf.subarray(RECORD_BATCH_OVERHEAD, this.#pos));
@@ -122,7 +121,14 @@ export class OpenBatch {
     out.writeInt16BE(-1, PRODUCER_EPOCH_OFFSET);
     out.writeInt32BE(-1, BASE_SEQUENCE_OFFSET);
     out.writeInt32BE(this.#count, RECORDS_COUNT_OFFSET);
-    out.writeUInt32BE(crc32c(out.subarray(ATTRIBUTES_OFFSET)), CRC_OFFSET);
-    return { partition: this.partition, bytes: out, records: this.#count };
+    if (checksum) writeBatchCrc(out);
+    return { partition: this.partition, bytes: out, records: this.#count, checksumPending: !checksum };
   }
+}
+
+/** Writes a batch's CRC if its sealing left it to the sender (SealedBatch.checksumPending). */
+export function completeChecksum(batch: SealedBatch): void {
+  if (!batch.checksumPending) return;
+  writeBatchCrc(batch.bytes);
+  batch.checksumPending = false;
 }

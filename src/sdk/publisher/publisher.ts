@@ -59,6 +59,7 @@ export class Publisher {
   readonly #breaker: CircuitBreaker;
   readonly #store: BatchStore;
   readonly #maxInFlight: number;
+  readonly #checksumAtSeal: boolean;
   readonly #quarantined: QuarantineReport[] = [];
   readonly #dropped = new Map<DropReason, number>();
   readonly #measure = newMeasure();
@@ -106,6 +107,11 @@ export class Publisher {
     this.#store = store;
     this.#maxInFlight = o.maxInFlight ?? (o.idempotent ? 5 : 1);
     this.#capacityHint = Math.min(FIRST_CAPACITY, o.maxBatchBytes);
+    // The idempotent sender writes each batch's CRC when it stamps producer id and sequence (both inside
+    // the CRC), so a batch that only waits in memory for it is sealed without one: one CRC pass per batch
+    // instead of two. A disk buffer's batches go into a log, which checks them; a test's transport may
+    // read the bytes as they are: those are sealed complete.
+    this.#checksumAtSeal = !(o.buffer.kind === 'memory' && o.idempotent && o.transport === undefined);
     // A memory buffer's spares may be all of it: the sealed batches it holds under load come back as spares
     // when the bus drains it faster for a while, and are filled again when the caller catches up (a cap
     // below the buffer's size would drop some each time and allocate them again). Spares count as held, so
@@ -423,7 +429,7 @@ export class Publisher {
     // long in the buffer (bus down) or is small (light traffic), so the buffer's room holds records, not slack.
     const max = this.#o.maxBatchBytes;
     const keepFrom = batch.capacity === max && this.#breaker.state === 'closed' ? max >> 2 : Infinity;
-    const sealed = batch.seal(this.#o.compression, keepFrom);
+    const sealed = batch.seal(this.#o.compression, keepFrom, this.#checksumAtSeal);
     // The next batch starts the size this one ended: full size under load, small when traffic is light.
     this.#capacityHint = full ? max : Math.max(RECORD_BATCH_OVERHEAD, batch.size);
     this.#store.append(sealed);

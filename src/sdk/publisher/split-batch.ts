@@ -4,11 +4,12 @@ import type { CompressionCodec } from '../../protocol/compression.ts';
 import { decodeRecords } from '../../protocol/record-batch.ts';
 import type { SealedBatch } from '../kafka-client.ts';
 import { keyPartition } from './murmur2.ts';
-import { OpenBatch } from './open-batch.ts';
+import { OpenBatch, completeChecksum } from './open-batch.ts';
 import { measure, newMeasure } from './record-encoding.ts';
 import type { BufferedRecord } from './store.ts';
 
 export function batchRecords(batch: SealedBatch): BufferedRecord[] {
+  completeChecksum(batch);
   return decodeRecords(batch.bytes, 0).map((r) => ({
     key: r.key && Buffer.from(r.key),
     value: Buffer.from(r.value ?? Buffer.alloc(0)),

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeRecords, validateBatch } from '../../../src/protocol/record-batch.ts';
 import { keyPartition, murmur2 } from '../../../src/sdk/publisher/murmur2.ts';
-import { OpenBatch } from '../../../src/sdk/publisher/open-batch.ts';
+import { OpenBatch, completeChecksum } from '../../../src/sdk/publisher/open-batch.ts';
 import {
   measure,
   newMeasure,
@@ -90,6 +90,25 @@ test('both record shapes decode as published; the sealed batch is exactly its si
   assert.equal(sealed.records, 4);
   assert.equal(sealed.partition, 0);
   check(sealed.bytes);
+});
+
+test('a batch sealed for the idempotent sender has no CRC until it is completed; split completes it first', () => {
+  const pending = fill(records).seal('none', Infinity, false);
+  assert.equal(pending.checksumPending, true);
+  const before = validateBatch(pending.bytes);
+  assert.equal(before.ok ? 'ok' : before.reason, 'bad-crc', 'the CRC is left to the sender');
+  completeChecksum(pending);
+  assert.equal(pending.checksumPending, false);
+  check(pending.bytes);
+  const complete = fill(records).seal();
+  assert.deepEqual(pending.bytes, complete.bytes, 'completed, it is the batch sealed with its CRC');
+
+  const parts = splitBatch(fill(records, -1).seal('none', Infinity, false), 2, 'none');
+  assert.equal(
+    parts.reduce((n, p) => n + p.records, 0),
+    records.length,
+  );
+  for (const part of parts) assert.equal(validateBatch(part.bytes).ok, true);
 });
 
 test('a compressed batch decodes the same', () => {
