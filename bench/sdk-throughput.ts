@@ -345,7 +345,14 @@ function render(results: PhaseResult[], command: string): string {
     const widths = t[0].map((_, c) => Math.max(...t.map((row) => row[c].length)));
     return t.map((row) => row.map((cell, c) => cell.padStart(widths[c])).join('  ')).join('\n') + '\n';
   };
-  const best = Math.max(...results.map((r) => r.delivered / r.endToEndSeconds));
+  // Said per phase: the publisher's records (publish) and telemetry's events (emit: the same ~100-byte
+  // payload wrapped in the v1 envelope and headers, ~440 bytes) are different claims.
+  const rates = results
+    .filter((r) => r.phase !== 'platformatic')
+    .map((r) => {
+      const rate = r.delivered / r.endToEndSeconds;
+      return `${r.phase} ${fmt(rate)}/s ${rate >= 500_000 ? 'met' : 'NOT met'}`;
+    });
   const lost = results.filter((r) => r.delivered !== r.load.accepted + r.load.blocked);
   return [
     `command: ${command}`,
@@ -364,7 +371,7 @@ function render(results: PhaseResult[], command: string): string {
       ? 'every accepted record was delivered'
       : `MISMATCH accepted vs delivered in: ${lost.map((r) => r.phase).join(', ')}`,
     `memory bounded by the buffer: peak buffered <= buffer max in every phase: ${results.every((r) => r.peaks.bufferedBytes <= r.bufferMaxBytes) ? 'yes' : 'NO'}`,
-    `>= 500k small events/s end to end: ${best >= 500_000 ? 'met' : 'NOT met'} (best ${fmt(best)}/s)`,
+    `>= 500k small events/s end to end, per phase: ${rates.join('; ')}`,
     '',
   ].join('\n');
 }
