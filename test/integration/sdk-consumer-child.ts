@@ -23,7 +23,8 @@ const [bootstrap, topic, group, semantics, file, groupInstanceId] = process.argv
   string | undefined,
 ];
 const db = new DatabaseSync(file);
-db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000');
+// busy_timeout first: children loaded ahead open the file while another one writes to it.
+db.exec('PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
 db.exec(
   'CREATE TABLE IF NOT EXISTS processed (id INTEGER NOT NULL, partition INTEGER NOT NULL, "offset" INTEGER NOT NULL)',
 );

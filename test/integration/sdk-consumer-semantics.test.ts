@@ -8,12 +8,11 @@
 // Each child is a static group member (groupInstanceId): a restarted one takes its partitions back at once
 // instead of waiting out the session timeout of the one that was killed.
 //
-// Knobs: SLUICE_CONSUMER_RECORDS and SLUICE_CONSUMER_KILLS; SLUICE_CONSUMER_SEED replays the kill points.
-// The issue's size is 100000 records and 10 kills per semantic: on the shared 2-core test machine that
-// file takes 6-10 minutes (each of the 11 consumer processes needs ~10 s under load to join and get its
-// first records), so the default is 5000 records and 3 kills; run the full size with
-//   SLUICE_CONSUMER_RECORDS=100000 SLUICE_CONSUMER_KILLS=10 npm exec -- node --test \
-//     --test-concurrency=1 test/integration/sdk-consumer-semantics.test.ts
+// The issue's size by default: 100000 records and 10 kills per semantic, the kill points spread uniformly
+// over the run (seeded). What keeps it to about a minute: a restarted consumer fetches a bounded slice of
+// its backlog (the bus consumer's maxFetchBytes), not all of it; children are loaded two ahead of their
+// turn and share a compile cache, since loading one takes longer than its turn on a loaded machine.
+// Knobs: SLUICE_CONSUMER_RECORDS, SLUICE_CONSUMER_KILLS; SLUICE_CONSUMER_SEED replays the kill points.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -31,10 +30,12 @@ import { prng, seedFrom } from '../helpers/prng.ts';
 import { startTarget, uniqueTopic, type Target } from '../helpers/target.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
-const N = Number(process.env.SLUICE_CONSUMER_RECORDS ?? 5000);
-const KILLS = Number(process.env.SLUICE_CONSUMER_KILLS ?? 3);
+const N = Number(process.env.SLUICE_CONSUMER_RECORDS ?? 100_000);
+const KILLS = Number(process.env.SLUICE_CONSUMER_KILLS ?? 10);
 const SEED = seedFrom('SLUICE_CONSUMER_SEED');
 const PARTITIONS = 3;
+/** Consumer children loaded and waiting for their turn while one works. */
+const LOADED_AHEAD = 2;
 const CHILD = new URL('./sdk-consumer-child.ts', import.meta.url).pathname;
 
 let target: Target;
@@ -65,7 +66,7 @@ async function produce(topic: string, values: Buffer[]): Promise<void> {
 }
 
 interface Child {
-  /** Whether the child is loaded ("ready"). */
+  /** Whether the child is loaded ("ready"); throws if it exited before. */
   ready(): boolean;
   /** Tells a ready child to start consuming. */
   go(): void;
@@ -83,7 +84,12 @@ const alive = new Set<ChildProcess>();
 function startChild(args: string[]): Child {
   let goneAt = 0;
   let loaded = false;
-  const child = spawn(process.execPath, [CHILD, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let gone: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const child = spawn(process.execPath, [CHILD, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    // The children load the same modules: the first compiles them, the others reuse its code cache.
+    env: { ...process.env, NODE_COMPILE_CACHE: join(dir, 'compile-cache') },
+  });
   alive.add(child);
   let out = '';
   let err = '';
@@ -103,11 +109,16 @@ function startChild(args: string[]): Child {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => {
       alive.delete(child);
+      gone = { code, signal };
       resolve({ code, signal });
     }),
   );
   return {
-    ready: () => loaded,
+    ready: () => {
+      if (!loaded && gone)
+        throw new Error(`child exited (${JSON.stringify(gone)}) before it was ready\n${out}\n${err}`);
+      return loaded;
+    },
     go: () => {
       goneAt = performance.now();
       child.stdin.end('go\n');
@@ -153,6 +164,8 @@ interface Measured {
   losses: number;
   duplicates: number;
   seconds: number;
+  /** Records handled by all the children when each kill came (its point, plus the child's overshoot). */
+  killedAt: number[];
   /** Mean over the children: ms from go() to consuming, and from then to the first records handled. */
   meanStartMs: number;
   meanFirstRecordsMs: number;
@@ -175,41 +188,70 @@ async function measure(semantics: Semantics, seed: number): Promise<Measured> {
     Array.from({ length: N }, (_, id) => Buffer.from(JSON.stringify({ id }))),
   );
   const file = join(dir, `${semantics}.db`);
+  // The sink file is in WAL mode before the children open it: two of them starting at once would both
+  // switch it, and the loser failed with "database is locked" (the mode needs an exclusive lock).
+  const sink = new DatabaseSync(file);
+  sink.exec('PRAGMA journal_mode = WAL');
+  sink.close();
   const args = [target.bootstrap, topic, group, semantics, file, `${semantics}-member`];
-  const perRun = Math.max(1, Math.floor(N / (KILLS + 1)));
+  // Where the kills fall: KILLS points spread uniformly over the run, counted in records handled by all the
+  // children so far (at-least-once's repeats included).
+  const killPoints = Array.from({ length: KILLS }, () => random.int(1, N - 1)).sort((a, b) => a - b);
   const children: Child[] = [];
-  // Each child is loaded while the one before it works; it starts consuming once that one is killed.
-  let next = startChild(args);
+  // Children are loaded ahead of their turn (LOADED_AHEAD of them while one works): loading one takes
+  // longer than a child's turn on a loaded machine; each starts consuming once the one before is killed.
+  const loading: Child[] = [];
+  let spawned = 0;
+  const loadAhead = (): void => {
+    while (loading.length < LOADED_AHEAD && spawned < KILLS + 1) {
+      loading.push(startChild(args));
+      spawned++;
+    }
+  };
   const restart = async (): Promise<Child> => {
-    const child = next;
+    loadAhead();
+    const child = loading.shift()!;
     children.push(child);
     await waitFor(() => child.ready(), {
       what: `${semantics}: child ${children.length} to load\n${child.stdout()}`,
     });
     child.go();
-    if (children.length <= KILLS) next = startChild(args);
+    loadAhead();
     return child;
   };
-  for (let k = 0; k < KILLS; k++) {
+  // Nothing left to handle: every record is in the sink, or (at-most-once, which loses records) the
+  // group's offsets are at the end. Only asked while the child is idle, so rarely.
+  const caughtUp = async (): Promise<boolean> =>
+    semantics === 'at-most-once'
+      ? // Early on Apache Kafka the group's coordinator may still be loading: not caught up yet.
+        await groupCaughtUp(topic, group).catch(() => false)
+      : everyRecordIn(file);
+  let handledBefore = 0;
+  const killedAt: number[] = [];
+  for (const [k, point] of killPoints.entries()) {
     const child = await restart();
-    const killAt = random.int(1, perRun);
-    // at-most-once commits whole batches before handling them: what earlier children committed and did not
-    // handle is gone, so a child may find nothing left to handle. It is killed all the same.
+    let seen = -1;
+    // Killed once the run reaches its point and the child has handled something (a point the previous
+    // child overshot falls on this one's first records), or when the child idles with nothing left to do
+    // (at-most-once commits whole batches before handling them, so what earlier children committed and did
+    // not handle is gone; an effectively-once child may find the sink complete).
     await waitFor(
-      async () =>
-        child.handled() >= killAt ||
-        (semantics === 'at-most-once' &&
-          // Early on Apache Kafka the group's coordinator may still be loading: not caught up yet.
-          (await groupCaughtUp(topic, group).catch(() => false))) ||
-        undefined,
+      async () => {
+        const handled = child.handled();
+        const idle = handled === seen && /^started$/m.test(child.stdout());
+        seen = handled;
+        return (handled > 0 && handledBefore + handled >= point) || (idle && (await caughtUp())) || undefined;
+      },
       {
-        what: `${semantics}: child ${k + 1} to handle ${killAt} records\n${child.stdout()}`,
+        what: `${semantics}: child ${k + 1} to reach kill point ${point}\n${child.stdout()}`,
         deadlineMs: 120_000,
         everyMs: 100,
       },
     );
     child.kill('SIGKILL');
     await child.exited;
+    handledBefore += child.handled();
+    killedAt.push(handledBefore);
   }
   const last = await restart();
   // Earlier runs may have committed everything already (at-most-once commits first): the last one must have
@@ -238,6 +280,7 @@ async function measure(semantics: Semantics, seed: number): Promise<Measured> {
       losses: N - uniq,
       duplicates: total - uniq,
       seconds: (performance.now() - started) / 1000,
+      killedAt,
       meanStartMs: mean(children.map((c) => c.timings().start)),
       meanFirstRecordsMs: mean(children.map((c) => c.timings().firstRecords)),
     };
@@ -251,7 +294,8 @@ function report(t: TestContext, semantics: Semantics, m: Measured): void {
   const line =
     `${semantics}: ${m.losses} lost, ${m.duplicates} duplicated of ${N} ` +
     `(${KILLS} kills, seed ${SEED}, ${target.kind}, ${m.seconds.toFixed(1)} s; per child: ` +
-    `${Math.round(m.meanStartMs)} ms to consume, ${Math.round(m.meanFirstRecordsMs)} ms more to its first records)`;
+    `${Math.round(m.meanStartMs)} ms to consume, ${Math.round(m.meanFirstRecordsMs)} ms more to its first records; ` +
+    `killed at ${m.killedAt.join(', ')} records handled)`;
   t.diagnostic(line);
   console.log(line);
 }
