@@ -93,6 +93,8 @@ export function createBusConsumer(bus: BusConfig, options: BusConsumerOptions): 
   let buffered = 0;
   let stopping = false;
   let closing: Promise<void> | undefined;
+  /** The join and the stream's creation, while run() waits for them. */
+  let starting: Promise<MessagesStream<Buffer, Buffer, Buffer, Buffer>> | undefined;
   let commits: Promise<unknown> = Promise.resolve();
   let settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
   let failure: unknown;
@@ -250,6 +252,11 @@ export function createBusConsumer(bus: BusConfig, options: BusConsumerOptions): 
         await handlers.onRevoked(owned).catch((error: unknown) => (handlerError = error));
       }
       consumer.off('consumer:group:join', onJoin);
+      // A join in flight is let finish first: closing the client under it left a stream and a heartbeat
+      // timer running on a closed client (platformatic), which kept the process alive.
+      await withDeadline<unknown>(starting ?? Promise.resolve(), base.timeout * 2, 'joining').catch(
+        () => undefined,
+      );
       if (stream)
         await withDeadline(stream.close(), base.timeout, 'closing the stream').catch(() => undefined);
       await withDeadline(consumer.close(true), base.timeout * 2, 'leaving the group').catch(() =>
@@ -272,28 +279,45 @@ export function createBusConsumer(bus: BusConfig, options: BusConsumerOptions): 
       // platformatic emits 'error' when rejoining the group fails (the bus gone mid-rebalance): a BusError
       // like every other failure, so consume() can tell a retriable one and rebuild instead of stopping.
       consumer.on('error', (error: unknown) => fail(BusError.from(`group ${options.group}`, error)));
+      const onStreamError = (error: unknown): void =>
+        fail(BusError.from(`consuming ${topics.join(',')}`, error));
       try {
         // Joins the group first (our join listener records the assignment), then opens the stream. Manual
         // mode: the stream never replaces a position we set, so our start offsets hold.
-        stream = await consumer.consume({
-          topics,
-          mode: MessagesStreamModes.MANUAL,
-          offsets: [],
-          fallbackMode: options.fromBeginning
-            ? MessagesStreamFallbackModes.EARLIEST
-            : MessagesStreamFallbackModes.LATEST,
-          autocommit: false,
-          isolationLevel,
-          maxWaitTime: 500,
-        });
+        starting = new Promise<MessagesStream<Buffer, Buffer, Buffer, Buffer>>((resolve, reject) =>
+          consumer.consume(
+            {
+              topics,
+              mode: MessagesStreamModes.MANUAL,
+              offsets: [],
+              fallbackMode: options.fromBeginning
+                ? MessagesStreamFallbackModes.EARLIEST
+                : MessagesStreamFallbackModes.LATEST,
+              autocommit: false,
+              isolationLevel,
+              maxWaitTime: 500,
+            },
+            (error, created) => {
+              if (error || !created) return reject(error ?? new Error('consume() gave no stream'));
+              // Listened to here, not after an await: a stream whose first request fails (close() came
+              // during the join) emits its error on the next tick, before an await would resume, and an
+              // 'error' nobody listens to ends the process.
+              created.on('error', onStreamError);
+              resolve(created);
+            },
+          ),
+        );
+        stream = await starting;
       } catch (error) {
+        // close() during a join that then failed: run() ends as it does after any close().
+        if (stopping && failure === undefined) return done;
         const wrapped = BusError.from(`joining group ${options.group}`, error);
         fail(wrapped);
         await done.catch(() => undefined);
         throw wrapped;
       }
+      if (stopping) return done; // close() came during the join: it waited for it and closes the stream
       stream.pause();
-      stream.on('error', (error) => fail(BusError.from(`consuming ${topics.join(',')}`, error)));
       await assigning.catch(() => undefined);
       for (const st of assigned.values()) stream.offsetsToFetch.set(st.key, st.position!);
       stream.on('data', onMessage);
