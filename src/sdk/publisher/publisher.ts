@@ -21,11 +21,11 @@ import type { QuarantineReport } from './disk-store.ts';
 import { FlushTimeoutError, RecordTooLargeError, SendTimeoutError } from './errors.ts';
 import { MemoryStore } from './memory-store.ts';
 import { BREAKER_STATE_VALUE, PublisherMetrics } from './metrics.ts';
-import { keyPartition } from './murmur2.ts';
 import { OpenBatch } from './open-batch.ts';
+import { Partitioner } from './partitioner.ts';
 import { validateOptions } from './options.ts';
 import type { PublisherOptions } from './options.ts';
-import { isPrepared, measure, newMeasure, recordSize } from './record-encoding.ts';
+import { measure, newMeasure, recordSize } from './record-encoding.ts';
 import type { AnyRecord, PreparedRecord } from './record-encoding.ts';
 import { batchRecords, splitBatch } from './split-batch.ts';
 import type { BatchStore } from './store.ts';
@@ -48,8 +48,6 @@ interface Waiter {
 
 /** Where the buffer of a new batch starts (it doubles as records come, up to maxBatchBytes). */
 const FIRST_CAPACITY = 16 << 10;
-/** String keys whose partition is remembered (cleared when full). */
-const KEY_CACHE = 10_000;
 
 export class Publisher {
   readonly #o: PublisherOptions;
@@ -72,12 +70,7 @@ export class Publisher {
   readonly #pool: BatchPool;
   /** Batches a send failed for: a late copy of their request may still be queued, so never reused. */
   #failedOnce = new WeakSet<SealedBatch>();
-  #keyPartitions = new Map<string, number>();
-  #keyPartitionsOf = 0;
-  /** Where keyless records go until that partition's batch is sealed (KIP-480's sticky partitioner). */
-  #sticky = -1;
-  /** The sticky partition's batch was sealed: the next keyless record picks another partition. */
-  #stickySealed = false;
+  readonly #partitioner = new Partitioner();
   #linger: Timer | undefined;
   #waiters: Waiter[] = [];
   /** Batches at the head of the store being sent (they are never evicted). */
@@ -312,42 +305,9 @@ export class Publisher {
   #partitionOf(record: AnyRecord): number {
     const count = this.#producer?.knownPartitions?.(this.#o.topic);
     if (count === undefined) return -1;
-    if (count === 1) return 0;
-    if (isPrepared(record)) {
-      if (this.#keyPartitionsOf !== count || this.#keyPartitions.size >= KEY_CACHE) {
-        this.#keyPartitions.clear();
-        this.#keyPartitionsOf = count;
-      }
-      let p = this.#keyPartitions.get(record.key);
-      if (p === undefined) {
-        p = keyPartition(Buffer.from(record.key, 'utf8'), count);
-        this.#keyPartitions.set(record.key, p);
-      }
-      return p;
-    }
-    if (record.key !== null) return keyPartition(record.key, count);
-    if (this.#stickySealed || this.#sticky < 0 || this.#sticky >= count) {
-      this.#sticky = this.#nextSticky(count);
-      this.#stickySealed = false;
-    }
-    return this.#sticky;
-  }
-
-  /**
-   * A partition for keyless records other than the current one, at random among those with a leader (all
-   * of them while the bus producer cannot tell), so keyless traffic spreads while each batch stays whole.
-   */
-  #nextSticky(count: number): number {
-    const available = this.#producer?.availablePartitions?.(this.#o.topic)?.filter((p) => p < count);
-    const candidates = available !== undefined && available.length > 0 ? available : undefined;
-    const size = candidates?.length ?? count;
-    const pick = (): number => {
-      const i = Math.floor(Math.random() * size);
-      return candidates ? candidates[i] : i;
-    };
-    let next = pick();
-    if (size > 1) while (next === this.#sticky) next = pick();
-    return next;
+    return this.#partitioner.partitionOf(record, count, () =>
+      this.#producer?.availablePartitions?.(this.#o.topic),
+    );
   }
 
   /** Writes the record just measured (this.#measure) into its partition's batch, if there is room. */
@@ -421,7 +381,7 @@ export class Publisher {
 
   #sealOne(batch: OpenBatch, full = false): void {
     this.#open.delete(batch.partition);
-    if (batch.partition === this.#sticky) this.#stickySealed = true;
+    this.#partitioner.sealed(batch.partition);
     this.#openBytes -= batch.capacity;
     this.#openRecords -= batch.records;
     // A full-size buffer at least a quarter full is sealed as it is while the bus takes batches (it is

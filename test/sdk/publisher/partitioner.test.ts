@@ -7,7 +7,8 @@ import { decodeRecords } from '../../../src/protocol/record-batch.ts';
 import type { BusProducer, SealedBatch } from '../../../src/sdk/kafka-client.ts';
 import { keyPartition } from '../../../src/sdk/publisher/murmur2.ts';
 import { OpenBatch } from '../../../src/sdk/publisher/open-batch.ts';
-import { measure, newMeasure } from '../../../src/sdk/publisher/record-encoding.ts';
+import { Partitioner } from '../../../src/sdk/publisher/partitioner.ts';
+import { measure, newMeasure, prepareHeaders } from '../../../src/sdk/publisher/record-encoding.ts';
 import { splitBatch } from '../../../src/sdk/publisher/split-batch.ts';
 import { batchOf, rec, rig, until } from './helpers.ts';
 
@@ -92,4 +93,33 @@ test('a batch sealed before the partition count was known: its keyless records s
     for (const r of decodeRecords(p.bytes))
       if (r.key !== null) assert.equal(keyPartition(r.key, 5), p.partition);
   }
+});
+
+test('Partitioner: a string key (prepared record) lands where the same key as bytes does, for any count', () => {
+  const p = new Partitioner();
+  const headers = prepareHeaders({}, 'seq');
+  const none = (): undefined => undefined;
+  for (const count of [3, 7, 3]) {
+    for (const key of ['order-1', 'ü-key', 'k'.repeat(200)]) {
+      const prepared = { key, value: 'v', headers, lastHeaderValue: 1, timestamp: 0 };
+      const bytes = { key: Buffer.from(key), value: Buffer.from('v'), headers: {} };
+      assert.equal(p.partitionOf(prepared, count, none), keyPartition(Buffer.from(key), count), key);
+      assert.equal(p.partitionOf(bytes, count, none), keyPartition(Buffer.from(key), count), key);
+    }
+  }
+  const keyless = { key: null, value: Buffer.from('v'), headers: {} };
+  assert.equal(p.partitionOf(keyless, 1, none), 0, 'one partition: no choice');
+});
+
+test('Partitioner: keyless records stay put until that partition is sealed, then move among the available', () => {
+  const p = new Partitioner();
+  const keyless = { key: null, value: Buffer.from('v'), headers: {} };
+  const available = (): number[] => [1, 3];
+  const first = p.partitionOf(keyless, 4, available);
+  assert.ok([1, 3].includes(first));
+  for (let i = 0; i < 10; i++) assert.equal(p.partitionOf(keyless, 4, available), first);
+  p.sealed(first === 1 ? 3 : 1);
+  assert.equal(p.partitionOf(keyless, 4, available), first, 'another partition sealed: no move');
+  p.sealed(first);
+  assert.equal(p.partitionOf(keyless, 4, available), first === 1 ? 3 : 1, 'its batch sealed: the other one');
 });
