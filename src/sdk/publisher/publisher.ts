@@ -9,8 +9,8 @@ import { pino } from 'pino';
 import type { Logger } from 'pino';
 import { register as globalRegistry } from 'prom-client';
 import { RECORD_BATCH_OVERHEAD } from '../../protocol/record-batch.ts';
-import { createBusProducer } from '../kafka-client.ts';
-import type { BusProducer, SealedBatch } from '../kafka-client.ts';
+import type { SealedBatch } from '../kafka-client.ts';
+import { BatchDelivery } from './batch-delivery.ts';
 import { BatchPool } from './batch-pool.ts';
 import { CircuitBreaker } from './breaker.ts';
 import type { BreakerState, BreakerTransition } from './breaker.ts';
@@ -18,7 +18,7 @@ import { systemClock } from './clock.ts';
 import type { Clock, Timer } from './clock.ts';
 import { DiskStore } from './disk-store.ts';
 import type { QuarantineReport } from './disk-store.ts';
-import { FlushTimeoutError, RecordTooLargeError, SendTimeoutError } from './errors.ts';
+import { FlushTimeoutError, RecordTooLargeError } from './errors.ts';
 import { MemoryStore } from './memory-store.ts';
 import { BREAKER_STATE_VALUE, PublisherMetrics } from './metrics.ts';
 import { OpenBatch } from './open-batch.ts';
@@ -27,7 +27,6 @@ import { validateOptions } from './options.ts';
 import type { PublisherOptions } from './options.ts';
 import { measure, newMeasure, recordSize } from './record-encoding.ts';
 import type { AnyRecord, PreparedRecord } from './record-encoding.ts';
-import { batchRecords, splitBatch } from './split-batch.ts';
 import type { BatchStore } from './store.ts';
 
 export type PublishResult = 'accepted' | 'dropped' | Promise<void>;
@@ -68,8 +67,6 @@ export class Publisher {
   #capacityHint: number;
   /** Full-size batch buffers done with, filled again by the next batches (batch-pool.ts). */
   readonly #pool: BatchPool;
-  /** Batches a send failed for: a late copy of their request may still be queued, so never reused. */
-  #failedOnce = new WeakSet<SealedBatch>();
   readonly #partitioner = new Partitioner();
   #linger: Timer | undefined;
   #waiters: Waiter[] = [];
@@ -77,9 +74,7 @@ export class Publisher {
   #inFlight = 0;
   /** The head batches of a round that failed, kept to be sent again as they were (same stamp). */
   #retry: SealedBatch[] = [];
-  /** Parts of a partition -1 batch split for sending, not yet acknowledged. */
-  #parts = new WeakMap<SealedBatch, SealedBatch[]>();
-  #producer: BusProducer | undefined;
+  readonly #delivery: BatchDelivery;
   #closing = false;
   #stopPump = false;
   #wakePump: (() => void) | undefined;
@@ -121,12 +116,8 @@ export class Publisher {
     metrics.breakerState.set({ stream: o.stream }, 0);
     this.#changed();
     // Learn the partition count early, so that batches are sealed per partition from the start.
-    try {
-      this.#producer = this.#makeProducer();
-      this.#producer.partitions?.(o.topic).catch(() => undefined);
-    } catch (err) {
-      this.#log.debug({ err: err instanceof Error ? err.message : String(err) }, 'bus producer not made yet');
-    }
+    this.#delivery = new BatchDelivery(o, clock, log);
+    this.#delivery.start();
     this.#pump = this.#run();
   }
 
@@ -285,9 +276,8 @@ export class Publisher {
     }
     // Not bounded: finishing the local writes is what keeps a disk buffer's records for the next open.
     await this.#store.close();
-    if (this.#producer)
-      await this.#bounded(this.#producer.close(), Math.max(deadline - this.#clock.now(), 1000));
-    this.#producer = undefined;
+    const closing = this.#delivery.close();
+    if (closing) await this.#bounded(closing, Math.max(deadline - this.#clock.now(), 1000));
   }
 
   #held(): number {
@@ -303,11 +293,10 @@ export class Publisher {
 
   /** Partition of the record just measured: -1 while the topic's partition count is unknown. */
   #partitionOf(record: AnyRecord): number {
-    const count = this.#producer?.knownPartitions?.(this.#o.topic);
+    const producer = this.#delivery.producer;
+    const count = producer?.knownPartitions?.(this.#o.topic);
     if (count === undefined) return -1;
-    return this.#partitioner.partitionOf(record, count, () =>
-      this.#producer?.availablePartitions?.(this.#o.topic),
-    );
+    return this.#partitioner.partitionOf(record, count, () => producer?.availablePartitions?.(this.#o.topic));
   }
 
   /** Writes the record just measured (this.#measure) into its partition's batch, if there is room. */
@@ -520,7 +509,7 @@ export class Publisher {
         // A batch sealed before the partitions were known is split when sent: nothing passes it meanwhile.
         const unsplit = (b: SealedBatch): boolean => b.partition < 0;
         if (window.length > 0 && (unsplit(batch) || unsplit(window[window.length - 1].batch))) break;
-        window.push({ batch, ok: this.#send(batch) });
+        window.push({ batch, ok: this.#delivery.send(batch) });
         this.#inFlight = window.length;
       }
       if (window.length === 0) return;
@@ -551,7 +540,7 @@ export class Publisher {
    * the batch it was sealed as).
    */
   #recycle(batch: SealedBatch): void {
-    if (this.#o.buffer.kind === 'memory' && !this.#failedOnce.has(batch)) this.#reuse(batch.bytes);
+    if (this.#o.buffer.kind === 'memory' && !this.#delivery.failedOnce(batch)) this.#reuse(batch.bytes);
   }
 
   /**
@@ -563,64 +552,6 @@ export class Publisher {
     if (this.#held() + this.#o.maxBatchBytes <= this.#o.buffer.maxBytes && this.#pool.give(bytes)) {
       this.#changed();
     }
-  }
-
-  #makeProducer(): BusProducer {
-    return (this.#o.transport ?? createBusProducer)(this.#o.bus, {
-      acks: this.#o.acks,
-      idempotent: this.#o.idempotent,
-      ...(this.#o.compression ? { compression: this.#o.compression } : {}),
-    });
-  }
-
-  async #send(batch: SealedBatch): Promise<boolean> {
-    const { topic } = this.#o;
-    let timer: Timer | undefined;
-    try {
-      this.#producer ??= this.#makeProducer();
-      const producer = this.#producer;
-      const timeoutMs = this.#o.sendTimeoutMs ?? 2 * (this.#o.bus.requestTimeoutMs ?? 15_000);
-      const late = new Promise<never>((_, reject) => {
-        timer = this.#clock.setTimer(() => {
-          // A hung producer is replaced: the next attempt gets a fresh connection.
-          if (this.#producer === producer) this.#producer = undefined;
-          producer.close().catch(() => undefined);
-          reject(new SendTimeoutError(`send of ${batch.records} records timed out after ${timeoutMs} ms`));
-        }, timeoutMs);
-      });
-      await Promise.race([this.#deliver(producer, topic, batch), late]);
-      return true;
-    } catch (err) {
-      this.#failedOnce.add(batch);
-      this.#log.debug({ err: err instanceof Error ? err.message : String(err) }, 'send failed');
-      return false;
-    } finally {
-      timer?.cancel();
-    }
-  }
-
-  async #deliver(producer: BusProducer, topic: string, batch: SealedBatch): Promise<void> {
-    if (!producer.sendBatch) {
-      await producer.send(batchRecords(batch).map((r) => ({ topic, ...r })));
-      return;
-    }
-    if (batch.partition < 0) {
-      const count = (await producer.partitions?.(topic)) ?? 1;
-      if (count === 1) batch.partition = 0;
-      else {
-        let parts = this.#parts.get(batch);
-        if (parts === undefined) {
-          parts = splitBatch(batch, count, this.#o.compression ?? 'none');
-          this.#parts.set(batch, parts);
-        }
-        while (parts.length > 0) {
-          await producer.sendBatch(topic, parts[0]);
-          parts.shift();
-        }
-        return;
-      }
-    }
-    await producer.sendBatch(topic, batch);
   }
 
   async #bounded(p: Promise<unknown>, ms: number): Promise<void> {
