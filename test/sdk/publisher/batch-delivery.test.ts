@@ -11,7 +11,7 @@ import { OpenBatch } from '../../../src/sdk/publisher/open-batch.ts';
 import type { PublisherOptions } from '../../../src/sdk/publisher/options.ts';
 import { measure, newMeasure } from '../../../src/sdk/publisher/record-encoding.ts';
 import { ManualClock } from './fakes.ts';
-import { until } from './helpers.ts';
+import { TEST_BREAKER, until } from './helpers.ts';
 
 function sealed(partition: number, keys: string[]): SealedBatch {
   const batch = new OpenBatch(partition, 4096);
@@ -34,15 +34,7 @@ function options(transport: () => BusProducer): PublisherOptions {
     lingerMs: 0,
     maxBatchBytes: 4096,
     sendTimeoutMs: 500,
-    breaker: {
-      consecutiveFailures: 3,
-      failureRatio: 1,
-      windowMs: 10_000,
-      minThroughput: 100,
-      halfOpenAfterMs: 1000,
-      maxHalfOpenAfterMs: 4000,
-      closeAfterSuccesses: 2,
-    },
+    breaker: TEST_BREAKER,
     buffer: { kind: 'memory', maxBytes: 1 << 20, whenFull: 'block' },
     transport,
   };

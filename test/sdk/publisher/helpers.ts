@@ -25,6 +25,17 @@ export function valueOf(r: { value: Buffer }): string {
   return r.value.toString().trim();
 }
 
+/** The breaker of the unit tests: opens after 3 failures, half-open after 1 s (doubling to 4 s), closes after 2. */
+export const TEST_BREAKER: PublisherOptions['breaker'] = {
+  consecutiveFailures: 3,
+  failureRatio: 1,
+  windowMs: 10_000,
+  minThroughput: 100,
+  halfOpenAfterMs: 1000,
+  maxHalfOpenAfterMs: 4000,
+  closeAfterSuccesses: 2,
+};
+
 export interface Rig {
   publisher: Publisher;
   bus: FakeBus;
@@ -51,15 +62,7 @@ export async function rig(overrides: Partial<PublisherOptions> = {}, bus = new F
     idempotent: false,
     lingerMs: 0,
     maxBatchBytes: batchOf(1),
-    breaker: {
-      consecutiveFailures: 3,
-      failureRatio: 1,
-      windowMs: 10_000,
-      minThroughput: 100,
-      halfOpenAfterMs: 1000,
-      maxHalfOpenAfterMs: 4000,
-      closeAfterSuccesses: 2,
-    },
+    breaker: TEST_BREAKER,
     buffer: { kind: 'memory', maxBytes: 10 * batchOf(1), whenFull: 'drop_newest' },
     clock,
     logger: pino({ level: 'debug' }, sink),
