@@ -23,6 +23,7 @@ import { startStoppableBus } from '../helpers/stoppable-bus.ts';
 import type { StoppableBus } from '../helpers/stoppable-bus.ts';
 import { uniqueTopic } from '../helpers/target.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { OUTAGE_BREAKER } from '../helpers/outage-breaker.ts';
 
 const OUTAGE_S = Number(process.env.SLUICE_OUTAGE_SECONDS ?? 30);
 const RATE = Number(process.env.SLUICE_OUTAGE_RATE ?? 1000);
@@ -75,15 +76,7 @@ function options(bus: StoppableBus, topic: string, buffer: PublisherOptions['buf
     idempotent: false,
     lingerMs: 10,
     maxBatchBytes: small ? SMALL_BATCH : 16 << 10,
-    breaker: {
-      consecutiveFailures: 3,
-      failureRatio: 0.5,
-      windowMs: 5000,
-      minThroughput: 10,
-      halfOpenAfterMs: 100,
-      maxHalfOpenAfterMs: 1000,
-      closeAfterSuccesses: 2,
-    },
+    breaker: OUTAGE_BREAKER,
     buffer,
     logger: pino({ level: 'silent' }),
     metrics: new Registry(),

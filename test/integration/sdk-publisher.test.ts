@@ -18,6 +18,7 @@ import { startStoppableBus } from '../helpers/stoppable-bus.ts';
 import type { StoppableBus } from '../helpers/stoppable-bus.ts';
 import { uniqueTopic } from '../helpers/target.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { OUTAGE_BREAKER } from '../helpers/outage-breaker.ts';
 
 const SIGNAL = outageSignal(process.env.SLUICE_OUTAGE_SIGNAL);
 
@@ -50,15 +51,7 @@ function options(bus: Bus, buffer: PublisherOptions['buffer']): PublisherOptions
     idempotent: false,
     lingerMs: 10,
     maxBatchBytes: 16 << 10,
-    breaker: {
-      consecutiveFailures: 3,
-      failureRatio: 0.5,
-      windowMs: 5000,
-      minThroughput: 10,
-      halfOpenAfterMs: 100,
-      maxHalfOpenAfterMs: 1000,
-      closeAfterSuccesses: 2,
-    },
+    breaker: OUTAGE_BREAKER,
     buffer,
     logger: pino({ level: 'silent' }),
     metrics: new Registry(),

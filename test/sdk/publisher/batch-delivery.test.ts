@@ -11,7 +11,7 @@ import { OpenBatch } from '../../../src/sdk/publisher/open-batch.ts';
 import type { PublisherOptions } from '../../../src/sdk/publisher/options.ts';
 import { measure, newMeasure } from '../../../src/sdk/publisher/record-encoding.ts';
 import { ManualClock } from './fakes.ts';
-import { TEST_BREAKER, until } from './helpers.ts';
+import { testOptions, until } from './helpers.ts';
 
 function sealed(partition: number, keys: string[]): SealedBatch {
   const batch = new OpenBatch(partition, 4096);
@@ -25,19 +25,12 @@ function sealed(partition: number, keys: string[]): SealedBatch {
 }
 
 function options(transport: () => BusProducer): PublisherOptions {
-  return {
-    stream: 'test',
-    bus: { bootstrap: ['127.0.0.1:1'] },
-    topic: 't',
-    acks: -1,
-    idempotent: false,
-    lingerMs: 0,
+  return testOptions({
     maxBatchBytes: 4096,
     sendTimeoutMs: 500,
-    breaker: TEST_BREAKER,
     buffer: { kind: 'memory', maxBytes: 1 << 20, whenFull: 'block' },
     transport,
-  };
+  });
 }
 
 test('a hung send answers false at its deadline; the producer is replaced and the batch marked failed', async () => {

@@ -25,16 +25,32 @@ export function valueOf(r: { value: Buffer }): string {
   return r.value.toString().trim();
 }
 
-/** The breaker of the unit tests: opens after 3 failures, half-open after 1 s (doubling to 4 s), closes after 2. */
-export const TEST_BREAKER: PublisherOptions['breaker'] = {
-  consecutiveFailures: 3,
-  failureRatio: 1,
-  windowMs: 10_000,
-  minThroughput: 100,
-  halfOpenAfterMs: 1000,
-  maxHalfOpenAfterMs: 4000,
-  closeAfterSuccesses: 2,
-};
+/**
+ * The publisher options of the unit tests, before a test's own: one record per batch, room for ten, a breaker
+ * that opens after 3 failures, is half-open after 1 s (doubling to 4 s) and closes after 2 successes.
+ */
+export function testOptions(overrides: Partial<PublisherOptions> = {}): PublisherOptions {
+  return {
+    stream: 'test',
+    bus: { bootstrap: ['127.0.0.1:1'] },
+    topic: 't',
+    acks: -1,
+    idempotent: false,
+    lingerMs: 0,
+    maxBatchBytes: batchOf(1),
+    breaker: {
+      consecutiveFailures: 3,
+      failureRatio: 1,
+      windowMs: 10_000,
+      minThroughput: 100,
+      halfOpenAfterMs: 1000,
+      maxHalfOpenAfterMs: 4000,
+      closeAfterSuccesses: 2,
+    },
+    buffer: { kind: 'memory', maxBytes: 10 * batchOf(1), whenFull: 'drop_newest' },
+    ...overrides,
+  };
+}
 
 export interface Rig {
   publisher: Publisher;
@@ -54,22 +70,15 @@ export async function rig(overrides: Partial<PublisherOptions> = {}, bus = new F
       done();
     },
   });
-  const publisher = await Publisher.open({
-    stream: 'test',
-    bus: { bootstrap: ['127.0.0.1:1'] },
-    topic: 't',
-    acks: -1,
-    idempotent: false,
-    lingerMs: 0,
-    maxBatchBytes: batchOf(1),
-    breaker: TEST_BREAKER,
-    buffer: { kind: 'memory', maxBytes: 10 * batchOf(1), whenFull: 'drop_newest' },
-    clock,
-    logger: pino({ level: 'debug' }, sink),
-    metrics: registry,
-    transport: bus.transport,
-    ...overrides,
-  });
+  const publisher = await Publisher.open(
+    testOptions({
+      clock,
+      logger: pino({ level: 'debug' }, sink),
+      metrics: registry,
+      transport: bus.transport,
+      ...overrides,
+    }),
+  );
   return {
     publisher,
     bus,
