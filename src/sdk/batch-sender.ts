@@ -195,10 +195,7 @@ export function createBatchSender(ports: BatchSenderPorts): BatchSender {
         throw new ProduceError(ErrorCode.LEADER_NOT_AVAILABLE, topic, batch.partition, null);
       }
       if (ports.idempotent) await stamp(topic, batch);
-      else if (batch.checksumPending) {
-        writeBatchCrc(batch.bytes);
-        batch.checksumPending = false;
-      }
+      else completeChecksum(batch);
       // A batch read back from a log carries that log's offset and epoch; a producer sends 0 and -1.
       batch.bytes.writeBigInt64BE(0n, BASE_OFFSET_OFFSET);
       batch.bytes.writeInt32BE(-1, PARTITION_LEADER_EPOCH_OFFSET);
@@ -237,4 +234,14 @@ export function createBatchSender(ports: BatchSenderPorts): BatchSender {
       return out;
     },
   };
+}
+
+/**
+ * Writes a batch's CRC if its sealing left it to the sender (SealedBatch.checksumPending): before it is sent
+ * without a stamp, or read back as records.
+ */
+export function completeChecksum(batch: SealedBatch): void {
+  if (!batch.checksumPending) return;
+  writeBatchCrc(batch.bytes);
+  batch.checksumPending = false;
 }

@@ -30,7 +30,7 @@ export interface SealedBatch {
   /**
    * The CRC is not written yet: the publisher leaves it to the idempotent sender, which computes it once
    * when it stamps producer id, epoch and sequence (those bytes are inside the CRC anyway). Anything else
-   * that reads the bytes before the sender calls completeChecksum (publisher/open-batch.ts).
+   * that reads the bytes before the sender calls completeChecksum (batch-sender.ts).
    */
   checksumPending?: boolean;
 }

@@ -125,10 +125,3 @@ export class OpenBatch {
     return { partition: this.partition, bytes: out, records: this.#count, checksumPending: !checksum };
   }
 }
-
-/** Writes a batch's CRC if its sealing left it to the sender (SealedBatch.checksumPending). */
-export function completeChecksum(batch: SealedBatch): void {
-  if (!batch.checksumPending) return;
-  writeBatchCrc(batch.bytes);
-  batch.checksumPending = false;
-}

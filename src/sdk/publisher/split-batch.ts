@@ -4,7 +4,8 @@ import type { CompressionCodec } from '../../protocol/compression.ts';
 import { decodeRecords } from '../../protocol/record-batch.ts';
 import type { SealedBatch } from '../kafka-client.ts';
 import { keyPartition } from './murmur2.ts';
-import { OpenBatch, completeChecksum } from './open-batch.ts';
+import { completeChecksum } from '../batch-sender.ts';
+import { OpenBatch } from './open-batch.ts';
 import { measure, newMeasure } from './record-encoding.ts';
 import type { BufferedRecord } from './store.ts';
 

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeRecords, validateBatch } from '../../../src/protocol/record-batch.ts';
 import { keyPartition, murmur2 } from '../../../src/sdk/publisher/murmur2.ts';
-import { OpenBatch, completeChecksum } from '../../../src/sdk/publisher/open-batch.ts';
+import { completeChecksum } from '../../../src/sdk/batch-sender.ts';
+import { OpenBatch } from '../../../src/sdk/publisher/open-batch.ts';
 import {
   measure,
   newMeasure,
