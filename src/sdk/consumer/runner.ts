@@ -119,6 +119,7 @@ class Runner<Tx> {
         ? {}
         : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
       ...(options.groupInstanceId === undefined ? {} : { groupInstanceId: options.groupInstanceId }),
+      ...(options.maxFetchBytes === undefined ? {} : { maxFetchBytes: options.maxFetchBytes }),
     });
   }
 

@@ -82,6 +82,12 @@ interface CommonOptions {
   heartbeatIntervalMs?: number;
   /** Static group membership: a restarted member with the same id resumes its partitions at once. */
   groupInstanceId?: string;
+  /**
+   * Upper bound of one fetch response in bytes (default 256 KiB; a single record batch larger than it still
+   * comes whole). Higher catches up a backlog in fewer round trips; lower keeps what a restarted consumer
+   * decodes at once small.
+   */
+  maxFetchBytes?: number;
   /** How often lag gauges are refreshed from the high watermarks (default 5 s; 0 = only on lag()). */
   lagIntervalMs?: number;
   /** prom-client registry for the lag and failure metrics (default: prom-client's global registry). */

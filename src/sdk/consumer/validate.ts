@@ -47,6 +47,14 @@ export function validateOptions<Tx>(options: ConsumeOptions<Tx>): void {
       );
     }
   }
+  if (
+    o.maxFetchBytes !== undefined &&
+    !(Number.isSafeInteger(o.maxFetchBytes) && (o.maxFetchBytes as number) > 0)
+  ) {
+    throw new ConsumerConfigError(
+      `maxFetchBytes must be a positive integer (bytes), got ${JSON.stringify(o.maxFetchBytes)}`,
+    );
+  }
   retryPolicy(o.retry as ConsumeOptions<Tx>['retry']);
   if (
     o.lagIntervalMs !== undefined &&

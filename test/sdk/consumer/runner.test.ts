@@ -11,6 +11,7 @@ import {
   type ConsumerHandle,
 } from '../../../src/sdk/consumer/types.ts';
 import { FakeBusConsumer, FakeProducer, FakeSink, records, type Events, type FakeTx } from './fakes.ts';
+import type { BusConsumerOptions } from '../../../src/sdk/kafka-client.ts';
 
 interface Rig {
   events: Events;
@@ -309,6 +310,33 @@ test('a sink that cannot commit stops the consumer: done rejects with its error,
   assert.equal(r.events.filter((e) => e.startsWith('handle')).length, 2, 'no batch handled after the stop');
 });
 
+test("the bus consumer gets the caller's fetch size and group settings, and the defaults otherwise", async () => {
+  const seen: BusConsumerOptions[] = [];
+  const open = async (extra: object): Promise<void> => {
+    const handle = await consume({
+      bus: { bootstrap: ['h:1'] },
+      topic: 't',
+      group: 'g',
+      semantics: 'at-least-once',
+      metrics: new Registry(),
+      lagIntervalMs: 0,
+      handler: () => {},
+      createConsumer: (_bus, options) => {
+        seen.push(options);
+        return new FakeBusConsumer([]);
+      },
+      ...extra,
+    });
+    await handle.stop();
+  };
+  await open({ maxFetchBytes: 4 * 1024 * 1024, sessionTimeoutMs: 30_000, groupInstanceId: 'worker-1' });
+  await open({});
+  assert.equal(seen[0].maxFetchBytes, 4 * 1024 * 1024);
+  assert.equal(seen[0].sessionTimeoutMs, 30_000);
+  assert.equal(seen[0].groupInstanceId, 'worker-1');
+  assert.equal('maxFetchBytes' in seen[1], false, "left to the bus consumer's default");
+});
+
 test('bad options are refused with ConsumerConfigError', async () => {
   const base = {
     bus: { bootstrap: ['h:1'] },
@@ -331,6 +359,9 @@ test('bad options are refused with ConsumerConfigError', async () => {
     ['negative lag interval', { lagIntervalMs: -1 }, /lagIntervalMs/],
     ['empty group instance id', { groupInstanceId: '' }, /groupInstanceId must be a non-empty/],
     ['group instance id with a space', { groupInstanceId: 'a b' }, /groupInstanceId must not contain/],
+    ['zero fetch bytes', { maxFetchBytes: 0 }, /maxFetchBytes must be a positive integer \(bytes\), got 0/],
+    ['fractional fetch bytes', { maxFetchBytes: 1.5 }, /maxFetchBytes must be a positive integer/],
+    ['fetch bytes as text', { maxFetchBytes: '1MB' }, /maxFetchBytes must be a positive integer.*"1MB"/],
   ];
   for (const [what, change, message] of cases) {
     await assert.rejects(
