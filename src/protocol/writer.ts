@@ -2,6 +2,10 @@
 // O(1)). Values that cannot be represented (an int16 of 40000, a null string where the caller asked
 // for a non-nullable one, a malformed UUID, a string over 32767 bytes) throw ProtocolEncodeError
 // rather than being truncated into bytes a peer would misread.
+//
+// A writer made with `referenceFrom` keeps byte fields of at least that size by reference instead of
+// copying them (a fetch response is mostly record batches already in memory): the output is then a list
+// of chunks, its own bytes between the referenced ones, for one vectored socket write.
 import { ProtocolEncodeError } from './encode-error.ts';
 import type { UnknownTag } from './reader.ts';
 
@@ -27,36 +31,80 @@ function uvarintSize(v: number): number {
   return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
 }
 
+export interface WriterOptions {
+  /**
+   * Byte fields (and raw bytes) of at least this many bytes are kept by reference, not copied; read
+   * the output with toChunks(). The caller must not change such a Buffer until the chunks are written.
+   * Below a few KiB a copy is cheaper than one more chunk. Default: never (everything is copied).
+   */
+  referenceFrom?: number;
+}
+
+/** One piece of the output: the writer's own bytes, or a Buffer it was given and kept by reference. */
+interface Chunk {
+  bytes: Buffer;
+  own: boolean;
+}
+
 export class Writer {
   #buf: Buffer;
   #pos = 0;
+  readonly #referenceFrom: number;
+  /** Finished pieces before the current one, which is #buf from #segmentStart to #pos. */
+  readonly #chunks: Chunk[] = [];
+  #chunkBytes = 0;
+  #segmentStart = 0;
+  /** Open beginSized sections: bytes inside one are always copied, since endSized may shift them. */
+  #sizedDepth = 0;
 
-  constructor(initialCapacity = 256) {
+  constructor(initialCapacity = 256, options: WriterOptions = {}) {
     this.#buf = Buffer.allocUnsafe(Math.max(16, initialCapacity));
+    this.#referenceFrom = options.referenceFrom ?? Infinity;
   }
 
-  /** Bytes written so far. */
+  /** Bytes written so far (referenced ones included). */
   get length(): number {
-    return this.#pos;
+    return this.#chunkBytes + this.#pos - this.#segmentStart;
+  }
+
+  /** Position in the whole output of index 0 of #buf (offsets given out are positions in the output). */
+  get #origin(): number {
+    return this.#chunkBytes - this.#segmentStart;
   }
 
   /**
    * The bytes written so far, as a view of the internal buffer (no copy). Later writes only append
-   * beyond it (growing moves to a new buffer), so the view keeps its content.
+   * beyond it (growing moves to a new buffer), so the view keeps its content. When bytes were kept by
+   * reference, this is a copy of all the chunks.
    */
   toBuffer(): Buffer {
-    return this.#buf.subarray(0, this.#pos);
+    const current = this.#buf.subarray(this.#segmentStart, this.#pos);
+    if (this.#chunks.length === 0) return current;
+    return Buffer.concat([...this.#chunks.map((c) => c.bytes), current], this.length);
   }
 
-  /** Makes room for n more bytes. */
+  /** The output as chunks in order, none empty, without copying: own bytes and referenced Buffers. */
+  toChunks(): Buffer[] {
+    const chunks = this.#chunks.map((c) => c.bytes);
+    if (this.#pos > this.#segmentStart) chunks.push(this.#buf.subarray(this.#segmentStart, this.#pos));
+    return chunks;
+  }
+
+  /**
+   * Makes room for n more bytes. Growing copies only the current piece: earlier ones are views of the old
+   * buffer and stay valid.
+   */
   #reserve(n: number): void {
     const needed = this.#pos + n;
     if (needed <= this.#buf.length) return;
+    const used = this.#pos - this.#segmentStart;
     let capacity = this.#buf.length * 2;
-    while (capacity < needed) capacity *= 2;
+    while (capacity < used + n) capacity *= 2;
     const next = Buffer.allocUnsafe(capacity);
-    this.#buf.copy(next, 0, 0, this.#pos);
+    this.#buf.copy(next, 0, this.#segmentStart, this.#pos);
     this.#buf = next;
+    this.#segmentStart = 0;
+    this.#pos = used;
   }
 
   /**
@@ -68,6 +116,17 @@ export class Writer {
     const p = this.#pos;
     this.#pos = p + n;
     return p;
+  }
+
+  /** Ends the current piece, appends `b` by reference, and starts a new piece in the same buffer. */
+  #reference(b: Buffer): void {
+    if (this.#pos > this.#segmentStart) {
+      this.#chunks.push({ bytes: this.#buf.subarray(this.#segmentStart, this.#pos), own: true });
+      this.#chunkBytes += this.#pos - this.#segmentStart;
+    }
+    this.#chunks.push({ bytes: b, own: false });
+    this.#chunkBytes += b.length;
+    this.#segmentStart = this.#pos;
   }
 
   int8(v: number): void {
@@ -120,12 +179,29 @@ export class Writer {
     b[p + 3] = v;
   }
 
-  /** Overwrites 4 bytes already written, e.g. a frame's size prefix once the frame is complete. */
+  /**
+   * Overwrites 4 bytes already written, e.g. a frame's size prefix once the frame is complete. They must
+   * have been written by this writer (not be part of a Buffer kept by reference).
+   */
   setInt32(offset: number, v: number): void {
-    if (offset < 0 || offset + 4 > this.#pos)
+    if (offset < 0 || offset + 4 > this.length)
       throw new RangeError(`setInt32 at ${offset} is outside the written bytes`);
     if ((v | 0) !== v) throw outOfRange('int32', v);
-    this.#put32(offset, v);
+    if (offset >= this.#chunkBytes) {
+      this.#put32(offset - this.#origin, v);
+      return;
+    }
+    let start = 0;
+    for (const chunk of this.#chunks) {
+      const end = start + chunk.bytes.length;
+      if (offset < end) {
+        if (!chunk.own || offset + 4 > end)
+          throw new RangeError(`setInt32 at ${offset} is not inside bytes this writer wrote`);
+        chunk.bytes.writeInt32BE(v, offset - start);
+        return;
+      }
+      start = end;
+    }
   }
 
   int64(v: bigint): void {
@@ -263,8 +339,12 @@ export class Writer {
     else this.compactBytes(b);
   }
 
-  /** The bytes as they are, no prefix: one memcpy into the output. */
+  /** The bytes as they are, no prefix: one memcpy into the output, or kept by reference (referenceFrom). */
   raw(b: Uint8Array): void {
+    if (b.length >= this.#referenceFrom && this.#sizedDepth === 0 && Buffer.isBuffer(b)) {
+      this.#reference(b);
+      return;
+    }
     const p = this.#take(b.length);
     this.#buf.set(b, p);
   }
@@ -284,20 +364,25 @@ export class Writer {
    * One byte is reserved for the size; a value of 128 bytes or more is shifted right once at the end.
    */
   beginSized(): number {
-    return this.#take(1);
+    this.#sizedDepth++;
+    return this.#take(1) + this.#origin;
   }
 
   endSized(mark: number): void {
-    const size = this.#pos - mark - 1;
+    this.#sizedDepth--;
+    // Nothing is referenced while a section is open, so the whole section is in the current piece.
+    const at = mark - this.#origin;
+    const size = this.#pos - at - 1;
     if (size < 0x80) {
-      this.#buf[mark] = size;
+      this.#buf[at] = size;
       return;
     }
     const extra = uvarintSize(size) - 1;
     this.#reserve(extra);
-    this.#buf.copyWithin(mark + 1 + extra, mark + 1, this.#pos);
+    const start = mark - this.#origin; // #reserve may have moved the piece
+    this.#buf.copyWithin(start + 1 + extra, start + 1, this.#pos);
     const end = this.#pos + extra;
-    this.#pos = mark;
+    this.#pos = start;
     this.uvarint(size);
     this.#pos = end;
   }
