@@ -30,6 +30,10 @@ export interface Handler<Req = unknown, Res = unknown> {
   readonly api: ApiDefinition<Req, Res>;
   readonly minVersion: number;
   readonly maxVersion: number;
+  /**
+   * Large Buffers of the response (record batches) are sent by reference, so they must stay unchanged
+   * after the handler returned them, until the socket has sent them.
+   */
   handle(ctx: RequestContext, request: Req): HandlerResult<Res> | Promise<HandlerResult<Res>>;
 }
 
