@@ -2,6 +2,8 @@
 // The two shapes of record the publisher takes, and their Kafka record v2 encoding (docs in
 // src/protocol/records.ts). Sizes are computed exactly before anything is written, so a batch knows what a
 // record costs it; every varint here is zigzag-signed.
+// Buffer from its module: the global `Buffer` is a getter on globalThis, called on every use in hot code.
+import { Buffer } from 'node:buffer';
 import type { BufferedRecord } from './store.ts';
 
 /**
@@ -85,9 +87,21 @@ function sizeOfUnsigned(z: number): number {
   return size;
 }
 
-export const sizeOfVarint = (n: number): number => sizeOfUnsigned(zigzag(n));
+// Most varints of a record are small non-negative lengths and deltas (zigzag 2n): one or two bytes, answered
+// before the general path.
+export const sizeOfVarint = (n: number): number =>
+  n >= 0 && n < 0x40 ? 1 : n >= 0 && n < 0x2000 ? 2 : sizeOfUnsigned(zigzag(n));
 
 export function writeVarint(buf: Buffer, pos: number, n: number): number {
+  if (n >= 0 && n < 0x2000) {
+    if (n < 0x40) {
+      buf[pos] = n << 1;
+      return pos + 1;
+    }
+    buf[pos] = ((n << 1) & 0x7f) | 0x80;
+    buf[pos + 1] = n >> 6;
+    return pos + 2;
+  }
   let z = zigzag(n);
   while (z >= 0x80) {
     buf[pos++] = (z & 0x7f) | 0x80;
@@ -113,6 +127,13 @@ export function writeString(buf: Buffer, pos: number, s: string, bytes: number):
   if (bytes > 8) return pos + (buf as StringWriters).latin1Write(s, pos, bytes);
   for (let i = 0; i < bytes; i++) buf[pos + i] = s.charCodeAt(i);
   return pos + bytes;
+}
+
+/** UTF-8 length of `s`: a short ASCII string (a key, say) is looked at here, cheaper than a call into C++. */
+export function utf8Length(s: string): number {
+  if (s.length > 16) return Buffer.byteLength(s, 'utf8');
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.byteLength(s, 'utf8');
+  return s.length;
 }
 
 /** Decimal digits of a non-negative safe integer. */
@@ -143,7 +164,7 @@ export function writeDecimal(buf: Buffer, pos: number, n: number, digits: number
 
 /** Bytes of a last header value. */
 const lastHeaderBytes = (v: string | number): number =>
-  typeof v === 'number' ? decimalDigits(v) : Buffer.byteLength(v, 'utf8');
+  typeof v === 'number' ? decimalDigits(v) : utf8Length(v);
 
 /**
  * The measure of a record: its body's length (everything after the record's own length varint) less the
@@ -179,7 +200,7 @@ export function newMeasure(): Measure {
 /** `now`: the timestamp of a BufferedRecord without one (default the clock, read only then). */
 export function measure(r: AnyRecord, m: Measure, now?: number): void {
   if (isPrepared(r)) {
-    m.keyBytes = Buffer.byteLength(r.key, 'utf8');
+    m.keyBytes = utf8Length(r.key);
     m.valueBytes = typeof r.value === 'string' ? Buffer.byteLength(r.value, 'utf8') : r.value.byteLength;
     const last = lastHeaderBytes(r.lastHeaderValue);
     m.lastHeaderBytes = last;

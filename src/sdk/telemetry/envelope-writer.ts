@@ -2,6 +2,8 @@
 // same bytes as encodeEnvelope (docs/wire-format.md), without building the envelope's text per record.
 // What is constant per stream, per type or level, or per millisecond is encoded once and copied; only the
 // caller's strings (key or message, payload or fields, as JSON) are measured and written per record.
+// Buffer from its module: the global `Buffer` is a getter on globalThis, called on every use in hot code.
+import { Buffer } from 'node:buffer';
 import { decimalDigits, writeDecimal, writeString, type ValueWriter } from '../publisher/record-encoding.ts';
 import { envelopePrefix, type LogLevel } from './envelope.ts';
 

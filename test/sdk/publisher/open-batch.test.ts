@@ -112,6 +112,47 @@ test('a batch sealed for the idempotent sender has no CRC until it is completed;
   for (const part of parts) assert.equal(validateBatch(part.bytes).ok, true);
 });
 
+test('lengths and deltas at the one- and two-byte varint limits, short keys of any text: decode as published', () => {
+  // Varints of 63/64 and 8191/8192 (one, two, three bytes zigzagged), negative deltas, keys around the
+  // 16 characters looked at in JavaScript, multi-byte keys and header values.
+  const keys = ['', 'k', 'a'.repeat(16), 'a'.repeat(17), 'é', 'ключ-🔑', 'x'.repeat(15) + 'ü', '\u007f'];
+  const lengths = [0, 1, 63, 64, 65, 8191, 8192, 8193];
+  const base = 1_700_000_000_000;
+  const many: AnyRecord[] = [];
+  const sent: { key: string; value: string; timestamp: number; last?: string }[] = [];
+  for (let i = 0; i < 130; i++) {
+    const value = 'v'.repeat(lengths[i % lengths.length]);
+    const key = keys[i % keys.length];
+    const timestamp = base + [0, -1, 63, 64, -65, 8191, 8192, -8193, 1e6][i % 9];
+    if (i % 2 === 0) {
+      const last = i % 3 === 0 ? 'é'.repeat(i % 5) : i * 1000;
+      many.push({ key, value, headers, lastHeaderValue: last, timestamp });
+      sent.push({ key, value, timestamp, last: String(last) });
+    } else {
+      many.push({
+        key: Buffer.from(key),
+        value: Buffer.from(value),
+        headers: {},
+        timestamp: BigInt(timestamp),
+      });
+      sent.push({ key, value, timestamp });
+    }
+  }
+  const sealed = fill(many).seal();
+  const v = validateBatch(sealed.bytes);
+  assert.ok(v.ok, v.ok ? '' : v.message);
+  const got = decodeRecords(sealed.bytes);
+  assert.equal(got.length, many.length);
+  got.forEach((r, i) => {
+    assert.equal(r.offset, BigInt(i));
+    assert.equal(r.timestamp, BigInt(sent[i].timestamp));
+    assert.equal(r.key?.toString(), sent[i].key, `key of ${i}`);
+    assert.equal(r.value?.toString(), sent[i].value, `value of ${i}`);
+    if (sent[i].last !== undefined)
+      assert.equal(r.headers[2]?.value?.toString(), sent[i].last, `header of ${i}`);
+  });
+});
+
 test('a compressed batch decodes the same', () => {
   for (const codec of ['gzip', 'lz4', 'snappy'] as const) check(fill(records).seal(codec).bytes);
 });
