@@ -68,6 +68,9 @@ export class Publisher {
   /** Full-size batch buffers done with, filled again by the next batches (batch-pool.ts). */
   readonly #pool: BatchPool;
   readonly #partitioner = new Partitioner();
+  /** For the partitioner, made once rather than as a closure per record. */
+  readonly #availablePartitions = (): number[] | undefined =>
+    this.#delivery.producer?.availablePartitions?.(this.#o.topic);
   #linger: Timer | undefined;
   #waiters: Waiter[] = [];
   /** Batches at the head of the store being sent (they are never evicted). */
@@ -296,7 +299,7 @@ export class Publisher {
     const producer = this.#delivery.producer;
     const count = producer?.knownPartitions?.(this.#o.topic);
     if (count === undefined) return -1;
-    return this.#partitioner.partitionOf(record, count, () => producer?.availablePartitions?.(this.#o.topic));
+    return this.#partitioner.partitionOf(record, count, this.#availablePartitions);
   }
 
   /** Writes the record just measured (this.#measure) into its partition's batch, if there is room. */
