@@ -272,12 +272,13 @@ export class PartitionLog {
    * Whole batches starting with the one that contains `fetchOffset`, up to `maxBytes` (but at least one
    * batch), below the high watermark and below `maxOffset` (exclusive) when given. Reads one segment at a
    * time. Throws OffsetOutOfRangeError outside [logStartOffset, highWatermark] and CorruptLogError at or
-   * past a known corruption.
+   * past a known corruption. `allocate` gives the buffer the batches are read into (default: a new one), for
+   * a caller that reuses buffers once it is done with the records.
    */
   async read(
     fetchOffset: bigint,
     maxBytes: number,
-    options: { maxOffset?: bigint } = {},
+    options: { maxOffset?: bigint; allocate?: (n: number) => Buffer } = {},
   ): Promise<ReadResult> {
     if (this.#closed) throw new LogClosedError(this.dir);
     const hwm = this.#highWatermark;
@@ -300,7 +301,7 @@ export class PartitionLog {
         if (found === undefined) continue;
         if ('reason' in found) throw this.#corruptError(seg, found);
         const verify = this.#options.verifyClosedSegmentReads && seg.closed;
-        const got = await readBatches(seg, found, maxBytes, limit, seg.visibleSize, verify);
+        const got = await readBatches(seg, found, maxBytes, limit, seg.visibleSize, verify, options.allocate);
         if (got.problem) {
           const err = this.#corruptError(seg, got.problem);
           if (got.records.length === 0) throw err;

@@ -81,7 +81,8 @@ export interface BatchesRead {
 /**
  * Whole batches from `first` on, in one positional read: as many as fit in `maxBytes` (but always
  * `first`, however large: KIP-74), none whose last offset reaches `limitOffset`, none past `end`. With
- * `verifyCrc` each batch's CRC-32C is checked before it is returned.
+ * `verifyCrc` each batch's CRC-32C is checked before it is returned. The read goes into a buffer from
+ * `allocate`; the records returned are a view of it.
  */
 export async function readBatches(
   seg: Segment,
@@ -90,9 +91,10 @@ export async function readBatches(
   limitOffset: bigint,
   end: number,
   verifyCrc: boolean,
+  allocate: (n: number) => Buffer = (n) => Buffer.allocUnsafe(n),
 ): Promise<BatchesRead> {
   const window = Math.max(first.size, Math.min(maxBytes, end - first.position));
-  const buf = Buffer.allocUnsafe(window);
+  const buf = allocate(window);
   const n = await seg.file!.read(buf, first.position);
   const bytes = buf.subarray(0, n);
   let at = 0;
