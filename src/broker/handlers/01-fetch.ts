@@ -67,12 +67,13 @@ interface ReadBudget {
 }
 
 async function readPartition(
-  broker: BrokerContext,
+  ctx: RequestContext,
   request: FetchRequest,
   topic: Topic,
   p: FetchRequestFetchPartition,
   budget: ReadBudget,
 ): Promise<FetchResponsePartitionData> {
+  const { broker } = ctx;
   const partition = topic.partitions[p.partition];
   if (!partition) return errorPartition(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const epochError = leaderEpochError(p.currentLeaderEpoch, partition);
@@ -104,6 +105,7 @@ async function readPartition(
     }
     const read = await log.read(p.fetchOffset, limit, {
       maxOffset: readLimit(broker, partition, request.isolationLevel),
+      allocate: ctx.allocateRead,
     });
     // read() always returns at least one batch; only the first partition with data may exceed the limit.
     const records = !budget.first && read.records.length > limit ? EMPTY : read.records;
@@ -127,7 +129,8 @@ async function readPartition(
 }
 
 /** Reads every requested partition, in request order, within the response's byte budget. */
-async function gather(broker: BrokerContext, version: number, request: FetchRequest): Promise<Gathered> {
+async function gather(ctx: RequestContext, request: FetchRequest): Promise<Gathered> {
+  const { broker, apiVersion: version } = ctx;
   const budget: ReadBudget = { remaining: request.maxBytes, first: true };
   let bytes = 0;
   let anyError = false;
@@ -137,7 +140,7 @@ async function gather(broker: BrokerContext, version: number, request: FetchRequ
     const partitions: FetchResponsePartitionData[] = [];
     for (const p of t.partitions) {
       const data = topic
-        ? await readPartition(broker, request, topic, p, budget)
+        ? await readPartition(ctx, request, topic, p, budget)
         : errorPartition(
             p.partition,
             version >= TOPIC_IDS_FROM ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
@@ -187,7 +190,7 @@ function mayHaveEnough(
 async function handleFetch(ctx: RequestContext, request: FetchRequest): Promise<FetchResponse> {
   const { broker, apiVersion } = ctx;
   const mayPark = request.maxWaitMs > 0 && request.minBytes > 0 && request.topics.length > 0;
-  if (!mayPark) return (await gather(broker, apiVersion, request)).response;
+  if (!mayPark) return (await gather(ctx, request)).response;
   const partitions = requestedPartitions(broker, apiVersion, request);
   // Subscribed before the first read, so an append that lands while reading still wakes the request.
   const waiter = new FetchWaiter({
@@ -199,13 +202,13 @@ async function handleFetch(ctx: RequestContext, request: FetchRequest): Promise<
   const sizes = (): number[] => partitions.map((p) => p.log.sizeBytes);
   try {
     let sizesAtRead = sizes();
-    let got = await gather(broker, apiVersion, request);
+    let got = await gather(ctx, request);
     while (!satisfied(request, got)) {
       const reason = await waiter.wait();
       if (reason === 'closed') return got.response; // nobody will read it; just stop
       if (reason === 'data' && !mayHaveEnough(broker, request, got, partitions, sizesAtRead)) continue;
       sizesAtRead = sizes();
-      got = await gather(broker, apiVersion, request);
+      got = await gather(ctx, request);
       if (reason !== 'data') break; // deadline or shutdown: answer with what there is
     }
     return got.response;

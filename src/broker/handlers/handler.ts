@@ -22,6 +22,11 @@ export interface RequestContext {
   readonly correlationId: number;
   readonly clientId: string;
   readonly connection: ConnectionInfo;
+  /**
+   * Buffers for log reads whose records go out in this request's response and nowhere else: the connection
+   * takes them back for reuse once the socket has sent the response. Absent, reads allocate their own.
+   */
+  readonly allocateRead?: (n: number) => Buffer;
 }
 
 export type HandlerResult<Res> = Res | typeof NO_RESPONSE;

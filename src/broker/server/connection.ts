@@ -40,6 +40,11 @@ export interface ConnectionOptions {
   readonly maxFrameBytes: number;
   /** Buffers for frames that span several reads, shared by the listener's connections. */
   readonly framePool?: FramePool;
+  /**
+   * Buffers for the log reads of fetches, shared by the listener's connections: a fetch's records are sent
+   * from the buffer they were read into, which comes back here once the socket has sent the response.
+   */
+  readonly readPool?: FramePool;
   readonly logger: Logger;
   readonly onClose: (connection: Connection) => void;
 }
@@ -192,12 +197,14 @@ export class Connection {
       });
       return false;
     }
+    const readPool = this.#options.readPool;
     const ctx: RequestContext = {
       broker,
       apiVersion,
       correlationId,
       clientId: header.clientId ?? '',
       connection: this.info,
+      allocateRead: readPool && ((n) => readPool.take(n)),
     };
     let response: unknown;
     try {
@@ -241,8 +248,14 @@ export class Connection {
       return;
     }
     // All chunks queued at once and sent with one writev, before anything else is written to the socket.
+    // The callback of the last write runs once every chunk has left the process (or the write failed or was
+    // cancelled): only then may the read buffers the records were sent from be reused. The pool takes back
+    // only buffers it lent (the log reads of this response); it ignores the writer's own.
+    const readPool = this.#options.readPool;
+    const last = chunks.length - 1;
     this.#socket.cork();
-    for (const chunk of chunks) this.#socket.write(chunk);
+    for (let i = 0; i < last; i++) this.#socket.write(chunks[i]);
+    this.#socket.write(chunks[last], readPool && (() => chunks.forEach((chunk) => readPool.give(chunk))));
     this.#socket.uncork();
   }
 }

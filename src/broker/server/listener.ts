@@ -22,6 +22,7 @@ export class Listener {
   readonly #connections = new Set<Connection>();
   /** One pool for every connection: the idle memory it keeps is bounded once, not per client. */
   readonly #framePool = new FramePool();
+  readonly #readPool = new FramePool();
   #nextId = 1;
 
   private constructor(server: Server, options: ListenerOptions) {
@@ -34,6 +35,7 @@ export class Listener {
         registry: options.registry,
         maxFrameBytes: options.maxFrameBytes,
         framePool: this.#framePool,
+        readPool: this.#readPool,
         logger: options.logger,
         onClose: (c) => {
           this.#connections.delete(c);
