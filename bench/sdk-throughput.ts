@@ -17,12 +17,14 @@
 //                        [--bounded-mib 8] [--phases emit,publish,bounded]
 //                        [--broker-cpu-prof DIR]   V8 CPU profile of the broker child (written when it stops,
 //                                                   over all phases) into DIR, and its hot functions printed
-//                        [--broker-node-flags '--max-semi-space-size=1']   node/V8 flags for the broker child
+//                        [--broker-node-flags '--trace-gc']   more node/V8 flags for the broker child (beside
+//                                 the ones `sluice broker` runs with; SLUICE_BROKER_NODE_FLAGS= runs it without)
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { BROKER_NODE_FLAGS_ENV } from '../src/broker/node-flags.ts';
 import { Admin, Producer } from '@platformatic/kafka';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -54,8 +56,8 @@ const partitions = Number(flags.partitions);
 const bufferMiB = Number(flags['buffer-mib']);
 const boundedMiB = Number(flags['bounded-mib']);
 const phases = flags.phases.split(',').map((p) => p.trim());
-const brokerNodeFlags = flags['broker-node-flags'].split(' ').filter((f) => f !== '');
-for (const f of brokerNodeFlags)
+const extraBrokerFlags = flags['broker-node-flags'].split(' ').filter((f) => f !== '');
+for (const f of extraBrokerFlags)
   if (!f.startsWith('--')) throw new Error(`--broker-node-flags: ${f} is not a flag`);
 if (!(seconds > 0)) throw new Error('--seconds must be a positive number');
 if (!Number.isInteger(partitions) || partitions < 1) throw new Error('--partitions must be an integer >= 1');
@@ -288,7 +290,7 @@ async function runPhase(
 const fmt = (n: number): string => Math.round(n).toLocaleString('en');
 const mib = (b: number): string => (b / MiB).toFixed(1);
 
-function render(results: PhaseResult[], command: string): string {
+function render(results: PhaseResult[], command: string, brokerFlags: readonly string[]): string {
   const rows = [
     [
       'phase',
@@ -359,7 +361,7 @@ function render(results: PhaseResult[], command: string): string {
     `node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
-    `broker child: durability ${flags.durability}${brokerNodeFlags.length > 0 ? `, node flags ${brokerNodeFlags.join(' ')}` : ''}, topic ${partitions} partition(s); publisher: createTelemetry defaults (acks -1, idempotent, lingerMs 5, maxBatchBytes 512 KiB), memory buffer whenFull block; ${seconds} s per phase`,
+    `broker child: durability ${flags.durability}, node flags ${brokerFlags.length > 0 ? brokerFlags.join(' ') : "none (Node's defaults)"}, topic ${partitions} partition(s); publisher: createTelemetry defaults (acks -1, idempotent, lingerMs 5, maxBatchBytes 512 KiB), memory buffer whenFull block; ${seconds} s per phase`,
     '',
     table(rows),
     table(mem),
@@ -388,10 +390,12 @@ async function printBrokerProfile(dir: string): Promise<void> {
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
+  const flagsEnv = process.env[BROKER_NODE_FLAGS_ENV];
   const command =
-    process.env.npm_lifecycle_event === 'bench:sdk'
+    (flagsEnv === undefined ? '' : `${BROKER_NODE_FLAGS_ENV}='${flagsEnv}' `) +
+    (process.env.npm_lifecycle_event === 'bench:sdk'
       ? ['npm run bench:sdk', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' ')
-      : [`npm exec -- node${gc ? ' --expose-gc' : ''} bench/sdk-throughput.ts`, ...argv].join(' ');
+      : [`npm exec -- node${gc ? ' --expose-gc' : ''} bench/sdk-throughput.ts`, ...argv].join(' '));
   const dataDir = await mkdtemp(join(tmpdir(), 'sluice-bench-sdk-'));
   const cpuProfileDir = flags['broker-cpu-prof'];
   const broker = await startBrokerChild({
@@ -400,7 +404,7 @@ async function main(): Promise<void> {
     partitions,
     label: 'sdk',
     cpuProfileDir,
-    nodeFlags: brokerNodeFlags,
+    nodeFlags: extraBrokerFlags,
   });
   const admin = new Admin({ clientId: 'bench-admin', bootstrapBrokers: [broker.bootstrap], retries: 0 });
   try {
@@ -409,7 +413,7 @@ async function main(): Promise<void> {
       process.stderr.write(`phase ${phase}: ${seconds} s…\n`);
       results.push(await runPhase(phase, broker.bootstrap, broker, admin));
     }
-    process.stdout.write(render(results, command));
+    process.stdout.write(render(results, command, broker.nodeFlags));
   } finally {
     await admin.close();
     await broker.stop();

@@ -21,6 +21,7 @@ import { runConsumeCatchup } from './lib/consume-catchup.ts';
 import { ACKS_ALL, runProduceLoad } from './lib/produce-load.ts';
 import { readMemory } from './lib/rss-sampler.ts';
 import { renderComparison, type Figures } from './lib/versus-report.ts';
+import { brokerNodeFlags } from '../src/broker/node-flags.ts';
 
 /** Idle means: served its first request, then left alone this long (JIT, GC and caches settle). */
 const IDLE_SETTLE_MS = 5000;
@@ -231,7 +232,8 @@ async function main(argv: string[]): Promise<void> {
   const settings =
     `${options.producers} producers, window 1, ${options.recordsPerSend} × ${options.recordBytes} B records ` +
     `per send, acks=all, produce ${options.produceSeconds} s after ${options.warmupSeconds} s warm-up; ` +
-    `catch-up of ${options.consumeRecords} records (preloaded 64 per send)`;
+    `catch-up of ${options.consumeRecords} records (preloaded 64 per send); embedded broker node flags ` +
+    (brokerNodeFlags().join(' ') || "none (Node's defaults)");
   process.stdout.write(renderComparison(command, settings, loadBefore, results));
   if (options.json) {
     await mkdir(dirname(options.json), { recursive: true });

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brokerNodeFlags, missingNodeFlags } from '../../src/broker/node-flags.ts';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(repoRoot, 'bin', 'sluice.js');
@@ -19,7 +20,10 @@ export interface BrokerChildOptions {
   partitions: number;
   /** Write a V8 CPU profile of the broker into this directory when it stops. */
   cpuProfileDir?: string;
-  /** More node/V8 flags for the broker process (e.g. --max-semi-space-size=1). */
+  /**
+   * Node/V8 flags for the broker process (e.g. --trace-gc), on top of the ones `sluice broker` runs with
+   * (src/broker/node-flags.ts), which a flag of the same name here replaces.
+   */
   nodeFlags?: readonly string[];
   /** Prefix of the broker's stderr lines echoed to ours. */
   label: string;
@@ -30,6 +34,8 @@ export interface BrokerChild {
   readonly port: number;
   readonly adminPort: number;
   readonly bootstrap: string;
+  /** The node flags the broker runs with (the profiler's aside). */
+  readonly nodeFlags: readonly string[];
   /** SIGTERM, then wait for the exit; resolves with the exit code (SIGKILL after the deadline). */
   stop(): Promise<number | null>;
 }
@@ -56,8 +62,11 @@ async function freePort(): Promise<number> {
 export async function startBrokerChild(options: BrokerChildOptions): Promise<BrokerChild> {
   assertBuilt();
   const adminPort = await freePort();
+  const given = options.nodeFlags ?? [];
+  // Given here rather than left to bin/sluice.js's re-exec, so that the bench can say what they were.
+  const brokerFlags = [...given, ...missingNodeFlags(brokerNodeFlags(), given, process.env.NODE_OPTIONS)];
   const nodeFlags = [
-    ...(options.nodeFlags ?? []),
+    ...brokerFlags,
     ...(options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : []),
   ];
   const args = [
@@ -94,6 +103,7 @@ export async function startBrokerChild(options: BrokerChildOptions): Promise<Bro
     port,
     adminPort,
     bootstrap: `127.0.0.1:${port}`,
+    nodeFlags: brokerFlags,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');

@@ -2,6 +2,7 @@
 // targets read off those figures, and the environment (command, Node, CPUs, date) that produced them.
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
+import { brokerNodeFlags } from '../../src/broker/node-flags.ts';
 import type { ModeResult } from './mode-run.ts';
 import type { MachineLoad } from './machine-load.ts';
 import { MB, type LatencySummary } from './stats.ts';
@@ -17,6 +18,8 @@ export interface Environment {
   commit: string;
   /** 1-minute load average when the run started: other work on the machine skews every figure. */
   loadAverage: number;
+  /** The node flags the broker children run with (src/broker/node-flags.ts, SLUICE_BROKER_NODE_FLAGS). */
+  brokerNodeFlags: string;
 }
 
 export interface Target {
@@ -48,6 +51,7 @@ export function describeEnvironment(command: string, root: string): Environment 
     cpuModel: cpus()[0]?.model ?? 'unknown',
     memoryGiB: Math.round(totalmem() / 1024 ** 3),
     kernel: release(),
+    brokerNodeFlags: brokerNodeFlags().join(' ') || "none (Node's defaults)",
     commit,
     loadAverage: loadavg()[0],
   };
@@ -156,7 +160,7 @@ export function renderReport(
     `Sluice broker benchmark — ${env.date}`,
     `command: ${env.command}`,
     `machine: ${env.cpus} × ${env.cpuModel}, ${env.memoryGiB} GiB, Linux ${env.kernel}, load average ${env.loadAverage.toFixed(2)} at start`,
-    `Node ${env.node}; commit ${env.commit}`,
+    `Node ${env.node}, broker node flags ${env.brokerNodeFlags}; commit ${env.commit}`,
     `settings: ${settings}`,
     '',
     table([header, ...body]),

@@ -2,6 +2,7 @@
 // then every stream's topic with its partitions, then every enabled component whose kind has a service.
 // Each child restarts on its own when it crashes; stop() takes components down before buses.
 import path from 'node:path';
+import { brokerNodeFlags } from '../broker/node-flags.ts';
 import { createBusAdmin } from '../sdk/kafka-client.ts';
 import { services } from '../services/registry.ts';
 import type { ResolvedTopology } from '../topology/schema.ts';
@@ -53,7 +54,7 @@ function busSpec(topology: ResolvedTopology, name: string): ProcessSpec | undefi
     name,
     role: 'bus',
     kind: 'embedded',
-    args: cliArgs(args),
+    args: cliArgs(args, brokerNodeFlags()),
     adminPort: bus.adminPort,
     ready: () => answersOk(`http://127.0.0.1:${bus.adminPort}/healthz`),
   };

@@ -38,6 +38,11 @@ test('sluice up runs the buses with their topics; status, chaos kill/stop/start/
     ],
   );
   for (const c of first.components) if (c.pid !== null) pids.add(c.pid);
+  // Each bus runs with the broker's node flags (src/broker/node-flags.ts) on its command line.
+  for (const c of first.components) {
+    const argv = (await readFile(`/proc/${c.pid}/cmdline`, 'utf8')).split('\0');
+    assert.ok(argv.includes('--max-semi-space-size=1'), `${c.name}: ${argv.join(' ')}`);
+  }
   const second = await sluice('up', '--config', path.join(up.dir, 'topology.yaml'));
   assert.equal(second.code, 1);
   assert.match(second.stderr, /sluice up: already running with data dir .* \(supervisor pid \d+\)/);

@@ -23,6 +23,8 @@ export interface BrokerProcessOptions {
   args?: readonly string[];
   /** How long startup may take before the test fails (default 60 s: a loaded 2-core machine). */
   startDeadlineMs?: number;
+  /** The child's environment (default ours). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface ProcessExit {
@@ -71,7 +73,7 @@ export async function startBrokerProcess(
     ...(options.admin ? ['--admin-port', '0'] : []),
     ...(options.args ?? []),
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
