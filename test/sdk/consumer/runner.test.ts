@@ -24,6 +24,11 @@ interface Rig {
 
 type Extra = Partial<Omit<ConsumeOptions<FakeTx>, 'semantics' | 'handler' | 'sink'>>;
 
+/** Options every consumer over a fake bus needs: its own metrics registry, no lag timer. */
+function basics() {
+  return { bus: { bootstrap: ['h:1'] }, topic: 't', group: 'g', metrics: new Registry(), lagIntervalMs: 0 };
+}
+
 async function rig(
   semantics: ConsumeOptions['semantics'],
   handler: (value: string, attempt: number, tx: FakeTx | undefined) => Promise<void> | void,
@@ -111,13 +116,9 @@ test('effectively-once resumes from the sink offsets on assignment and skips rec
   sink.offsets.set('g/t/0', 2n);
   const bus = new FakeBusConsumer(events);
   const handle = await consume<FakeTx>({
-    bus: { bootstrap: ['h:1'] },
-    topic: 't',
-    group: 'g',
+    ...basics(),
     semantics: 'effectively-once',
     sink,
-    metrics: new Registry(),
-    lagIntervalMs: 0,
     createConsumer: () => bus,
     handler: (rec, ctx) => ctx.tx.write(rec.value!.toString()),
   });
@@ -271,12 +272,8 @@ test('stop() during a back-off leaves the record for the next consumer', async (
   const events: Events = [];
   const bus = new FakeBusConsumer(events);
   const handle: ConsumerHandle = await consume({
-    bus: { bootstrap: ['h:1'] },
-    topic: 't',
-    group: 'g',
+    ...basics(),
     semantics: 'at-least-once',
-    metrics: new Registry(),
-    lagIntervalMs: 0,
     createConsumer: () => bus,
     sleep: () => {
       void handle.stop(); // aborts at once; resolves after this batch ends
@@ -314,12 +311,8 @@ test("the bus consumer gets the caller's fetch size and group settings, and the 
   const seen: BusConsumerOptions[] = [];
   const open = async (extra: object): Promise<void> => {
     const handle = await consume({
-      bus: { bootstrap: ['h:1'] },
-      topic: 't',
-      group: 'g',
+      ...basics(),
       semantics: 'at-least-once',
-      metrics: new Registry(),
-      lagIntervalMs: 0,
       handler: () => {},
       createConsumer: (_bus, options) => {
         seen.push(options);
