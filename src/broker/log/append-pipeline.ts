@@ -8,6 +8,16 @@
 // fsync that covers it, otherwise as soon as its write returns. A failed write or fsync fails every append
 // not yet acknowledged with a StorageError and stops the pipeline; the log accepts no more appends until it
 // is reopened, and nothing already acknowledged is touched again.
+//
+// A roll (the writer moving to a new segment) makes the closed segment complete on disk: its data fsynced,
+// then its index files written and fsynced, then the directory fsynced. In fsync mode that happens before the
+// new segment's file is created, as part of the append path (its data is already fsynced per append, so it
+// is cheap). In `none` and `interval` mode it would flush up to a whole segment of page cache while every
+// producer waits, so it runs in the background instead: the new segment's file is created and appends go
+// on at once. A background closer syncs the closed segments one at a time in roll order and syncs the
+// directory only when all of them are complete (#closeLoop), so no segment's directory entry is made durable
+// while the one before it may still be short. interval fsyncs, flush() and close() wait for it; a sync that
+// fails counts in `closedSegmentSyncFailures` and fails the log like any failed fsync.
 import { StorageError } from './errors.ts';
 import type { Segment } from './segment.ts';
 
@@ -34,8 +44,14 @@ export interface PendingAppend {
 
 export interface PipelineHost {
   readonly dir: string;
-  /** File work of moving from segment `from` to `to` (close and sync `from`, create `to`). */
-  rollSegment(from: Segment, to: Segment): Promise<void>;
+  /** A roll: `from` takes no more appends (closed in memory, its time index closing entry added). */
+  sealSegment(from: Segment): void;
+  /** Creates the file of the segment the writer moves to. */
+  createSegmentFile(from: Segment, to: Segment): Promise<void>;
+  /** Makes a sealed segment complete on disk: data fsynced, then its index files written and fsynced. */
+  syncClosedSegment(seg: Segment): Promise<void>;
+  /** fsync of the log's directory: the new segment's and the index files' entries become durable. */
+  syncDir(): Promise<void>;
   /** The appends are durable as far as the policy asks: move the high watermark over them. */
   makeVisible(appends: readonly PendingAppend[]): void;
   /** The pipeline has stopped on a storage failure. */
@@ -61,9 +77,17 @@ export class AppendPipeline {
   #enqueuedEnd: bigint;
   #writtenEnd: bigint;
   #syncedEnd: bigint;
+  /** Segments closed by a roll whose background sync (none/interval mode) has not started or ended. */
+  #toClose: { segment: Segment; done: () => void }[] = [];
+  /** Segments closed by a roll and not complete on disk yet (their sync, or the directory sync after it). */
+  #closingSegments = new Set<Segment>();
+  #closer: Promise<void> | undefined;
+  #dirSync: Promise<void> | undefined;
   failure: StorageError | undefined;
   /** fsyncs of segment files done by the pipeline (group-commit effectiveness, for metrics and tests). */
   syncs = 0;
+  /** Background syncs of segments closed by a roll that failed (each also fails the log). */
+  closedSegmentSyncFailures = 0;
 
   constructor(host: PipelineHost, durability: Durability, active: Segment) {
     this.#host = host;
@@ -97,6 +121,11 @@ export class AppendPipeline {
     this.#timer = undefined;
   }
 
+  /** Resolves when the background syncs of the segments closed so far have ended (even after a failure). */
+  async closedSegmentsSynced(): Promise<void> {
+    await Promise.all([...this.#closingSegments].map((seg) => seg.closing ?? Promise.resolve()));
+  }
+
   async #writeLoop(): Promise<void> {
     this.#writing = true;
     let run: PendingAppend[] = [];
@@ -104,9 +133,7 @@ export class AppendPipeline {
       while (this.#queue.length > 0 && !this.failure) {
         const first = this.#queue[0];
         if (first.segment !== this.#writeSegment) {
-          const from = this.#writeSegment!;
-          await this.#host.rollSegment(from, first.segment);
-          this.#dirty.delete(from); // rollSegment fsynced it
+          await this.#roll(this.#writeSegment!, first.segment);
           this.#writeSegment = first.segment;
         }
         run = this.#takeRun(first.segment);
@@ -139,6 +166,70 @@ export class AppendPipeline {
     } finally {
       this.#writing = false;
       this.#wake();
+    }
+  }
+
+  /** Moves the writer from `from` to `to`; see the top of this file for the order of the file work. */
+  async #roll(from: Segment, to: Segment): Promise<void> {
+    this.#host.sealSegment(from);
+    if (this.#durability.mode === 'fsync') {
+      const synced = this.#host.syncClosedSegment(from);
+      from.closing = synced.catch(() => undefined);
+      await synced;
+      // Only now: until this sync returned, the syncer must still fsync `from` for the appends it covers.
+      this.#dirty.delete(from);
+      await this.#host.createSegmentFile(from, to);
+      await this.#host.syncDir();
+      return;
+    }
+    this.#dirty.delete(from); // its data sync is part of closing it, in the background
+    let done!: () => void;
+    from.closing = new Promise<void>((resolve) => (done = resolve));
+    this.#toClose.push({ segment: from, done });
+    this.#closingSegments.add(from);
+    if (!this.#closer) this.#closer = this.#closeLoop();
+    // A directory sync in flight may make `to`'s entry durable, and `from` is not synced yet: wait for it
+    // (rare: a roll during the short directory sync that ends a background close).
+    if (this.#dirSync) await this.#dirSync.catch(() => undefined); // a failure is the closer's to report
+    await this.#host.createSegmentFile(from, to);
+  }
+
+  /**
+   * The background closer (none/interval mode): syncs every segment closed by a roll, oldest first, then the
+   * directory, and again while rolls keep coming. The directory is synced only when every segment closed
+   * so far is complete on disk, so a segment's entry never becomes durable while the one before it may still
+   * be short. A failure fails the log (as any failed fsync) and ends the closer; the segments left are not
+   * synced, and no directory sync makes their successors durable.
+   */
+  async #closeLoop(): Promise<void> {
+    const synced: { segment: Segment; done: () => void }[] = [];
+    const settle = () => {
+      for (const entry of synced.splice(0)) {
+        this.#closingSegments.delete(entry.segment);
+        entry.done();
+      }
+    };
+    let what = '';
+    try {
+      while (this.#toClose.length > 0) {
+        while (this.#toClose.length > 0) {
+          const entry = this.#toClose[0];
+          what = `fsync of closed segment ${entry.segment.baseOffset}`;
+          await this.#host.syncClosedSegment(entry.segment);
+          synced.push(this.#toClose.shift()!);
+        }
+        what = 'directory fsync after closing segments';
+        this.#dirSync = this.#host.syncDir().finally(() => (this.#dirSync = undefined));
+        await this.#dirSync;
+        settle();
+      }
+    } catch (err) {
+      this.closedSegmentSyncFailures += 1;
+      this.#fail(err, what);
+      synced.push(...this.#toClose.splice(0));
+      settle();
+    } finally {
+      this.#closer = undefined;
     }
   }
 
@@ -181,8 +272,10 @@ export class AppendPipeline {
     }
   }
 
-  /** fsync of every segment written since the last one (interval mode's timer, flush in other modes). */
+  /** fsync of every segment written since the last one (interval mode's timer, flush in other modes), after
+   *  the background syncs of closed segments. */
   async #syncDirty(): Promise<void> {
+    await this.closedSegmentsSynced(); // segments closed before now are part of what this sync promises
     const files = [...this.#dirty];
     this.#dirty.clear();
     try {

@@ -154,6 +154,11 @@ export class PartitionLog {
     return this.#pipeline.syncs;
   }
 
+  /** Background fsyncs of segments closed by a roll (none/interval mode) that failed; each fails the log. */
+  get closedSegmentSyncFailures(): number {
+    return this.#pipeline.closedSegmentSyncFailures;
+  }
+
   /**
    * Calls `listener` with the new high watermark each time it advances, and once more when the log is
    * closed or deleted (so a reader parked on it looks again and finds it gone); returns an unsubscribe.
@@ -227,19 +232,28 @@ export class PartitionLog {
   #pipelineHost(): PipelineHost {
     return {
       dir: this.dir,
-      rollSegment: async (from, to) => {
-        await from.file!.sync();
-        await from.writeIndexFiles(this.#fs, true);
-        from.builder = undefined;
-        from.closed = true;
-        this.#indexes.touch(from);
+      sealSegment: (from) => from.seal(),
+      createSegmentFile: async (from, to) => {
         to.file = await this.#fs.open(to.path(LOG_SUFFIX), 'create');
-        await this.#fs.syncDir(this.dir);
         this.#logger.debug(
           { dir: this.dir, closed: from.baseOffset, opened: to.baseOffset },
           'rolled segment',
         );
       },
+      syncClosedSegment: async (seg) => {
+        // Holding the segment keeps its file descriptor open should the log be closed meanwhile; retention
+        // and DeleteRecords wait for `seg.closing` before deleting it.
+        seg.acquire();
+        try {
+          await seg.file!.sync();
+          await seg.writeIndexFiles(this.#fs, false);
+        } finally {
+          await seg.release();
+        }
+        seg.indexFilesWritten = true;
+        this.#indexes.touch(seg);
+      },
+      syncDir: () => this.#fs.syncDir(this.dir),
       makeVisible: (appends) => this.#makeVisible(appends),
       failed: (err) =>
         this.#logger.error({ dir: this.dir, err }, 'partition log failed: no appends until it is reopened'),
@@ -405,6 +419,8 @@ export class PartitionLog {
         this.#logStartOffset = newStart;
       }
       if (doomed.length === 0) return;
+      // A segment closed by a recent roll may still be syncing in the background (none/interval mode).
+      for (const seg of doomed) await seg.closing;
       this.#segments = this.#segments.filter((s) => !doomed.includes(s));
       this.#indexes.forget(doomed);
       for (const seg of doomed) await seg.delete(this.#fs);
@@ -475,6 +491,7 @@ export class PartitionLog {
     this.#closed = true;
     if (!this.#pipeline.failure) await this.#pipeline.flush().catch(() => undefined);
     this.#pipeline.stop();
+    await this.#pipeline.closedSegmentsSynced(); // after a failure too: a sync in flight uses the files
     await this.#admin;
     this.#notify();
     this.#listeners.clear();

@@ -2,9 +2,15 @@
 // docs/storage.md):
 // - `*.tmp` files are half-written checkpoints: removed. Index files without their `.log`: removed.
 // - Segments wholly below the log start offset checkpoint were being deleted: their deletion is finished.
-// - Closed segments (all but the last) were fsynced with their indexes when they were closed; their index
-//   files get a cheap check (whole entries, time index closing entry present). A failed check rebuilds
-//   them by a validating scan. A bad batch found by that scan marks the log corrupt at that offset; the
+// - Closed segments (all but the last) are complete on disk whenever the next segment's directory entry is
+//   durable: a roll fsyncs the closed segment's data and then its index files before the directory is
+//   fsynced (in none/interval mode in the background, append-pipeline.ts, and never while an earlier
+//   closed segment is still unsynced). After an OS crash in the middle of that, the next segment's entry is
+//   usually gone and the closed segment is the last one again, recovered like any active segment below. A
+//   file system that persisted the entry on its own (without our directory fsync) can still leave a short
+//   closed segment before it: that is the case below. Their index files get a cheap check (whole entries,
+//   time index closing entry present). A failed check rebuilds them by a validating scan. A bad batch, or
+//   an end short of the next segment's base, found by that scan marks the log corrupt at that offset; the
 //   segment is not truncated (what follows it may be fine and was acknowledged).
 // - The last (active) segment is always scanned batch by batch (length, magic, CRC-32C, offset sequence)
 //   and truncated at the first torn or corrupt batch, with one log line saying what was dropped.

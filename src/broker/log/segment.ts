@@ -51,6 +51,10 @@ export class Segment {
   lastModifiedMs: number;
   closed = false;
   deleted = false;
+  /** False from a roll closing this segment until its index files are on disk: its indexes stay in memory. */
+  indexFilesWritten = true;
+  /** The background sync of a segment closed by a roll in `none`/`interval` mode (never rejects). */
+  closing: Promise<void> | undefined;
   /** Reads using the file; a deleted segment closes its file when the last one ends. */
   #refs = 0;
   /** The active segment's index builder; undefined for closed segments. */
@@ -90,9 +94,18 @@ export class Segment {
     return this.offsetIndex !== undefined && this.timeIndex !== undefined;
   }
 
+  /** Closes the active segment in memory (a roll): the time index gets its closing entry, the index files
+   *  are still to be written. */
+  seal(): void {
+    this.timeIndex!.appendFinal(this.maxTimestamp, this.relative(this.endOffset));
+    this.builder = undefined;
+    this.closed = true;
+    this.indexFilesWritten = false;
+  }
+
   /** Drops a closed segment's indexes from memory; they load again on next use. */
   unloadIndexes(): void {
-    if (this.closed) {
+    if (this.closed && this.indexFilesWritten) {
       this.offsetIndex = undefined;
       this.timeIndex = undefined;
     }

@@ -116,10 +116,10 @@ test('a failed fsync fails the appends it covered and leaves the high watermark 
   assert.ok(again.logEndOffset >= 1n, 'what fsync could not promise may or may not be there');
 });
 
-test('a failed segment roll fails the appends waiting for it', async (t) => {
+test('fsync mode: a failed segment roll fails the appends waiting for it', async (t) => {
   const ffs = new FaultFs();
   const log = await PartitionLog.open(ffs, partitionDir(await tempDir(t)), {
-    durability: { mode: 'none' },
+    durability: { mode: 'fsync' },
     segmentBytes: 200,
   });
   t.after(() => log.close());

@@ -7,10 +7,11 @@ import type { TestContext } from 'node:test';
 import { buildRecordBatch, readBatchHeader, splitBatches } from '../../../src/protocol/record-batch.ts';
 import type { RecordBatchHeader } from '../../../src/protocol/record-batch.ts';
 
-/** A fresh directory removed after the test. */
+/** A fresh directory removed after the test. It is registered first, so it may run before a log's close():
+ *  retries let a closed segment's background sync (none/interval mode) finish writing its index files. */
 export async function tempDir(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-log-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  t.after(() => rm(dir, { recursive: true, force: true, maxRetries: 5 }));
   return dir;
 }
 
