@@ -33,7 +33,7 @@ import type { PublisherOptions } from '../src/sdk/publisher/options.ts';
 import { recordBytes } from '../src/sdk/publisher/store.ts';
 import { resolveStreamOptions } from '../src/sdk/telemetry/create.ts';
 import { openTelemetry } from '../src/sdk/telemetry/telemetry.ts';
-import { repoRoot, startBrokerChild } from './lib/broker-child.ts';
+import { describeNodeFlags, repoRoot, startBrokerChild } from './lib/broker-child.ts';
 import { hotFunctions, newestProfile } from './lib/cpu-profile.ts';
 import { countersDelta, readBrokerCounters } from './lib/broker-metrics.ts';
 import { errorMessage } from './lib/errors.ts';
@@ -361,7 +361,7 @@ function render(results: PhaseResult[], command: string, brokerFlags: readonly s
     `node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
-    `broker child: durability ${flags.durability}, node flags ${brokerFlags.length > 0 ? brokerFlags.join(' ') : "none (Node's defaults)"}, topic ${partitions} partition(s); publisher: createTelemetry defaults (acks -1, idempotent, lingerMs 5, maxBatchBytes 512 KiB), memory buffer whenFull block; ${seconds} s per phase`,
+    `broker child: durability ${flags.durability}, node flags ${describeNodeFlags(brokerFlags)}, topic ${partitions} partition(s); publisher: createTelemetry defaults (acks -1, idempotent, lingerMs 5, maxBatchBytes 512 KiB), memory buffer whenFull block; ${seconds} s per phase`,
     '',
     table(rows),
     table(mem),

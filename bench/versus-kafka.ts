@@ -15,13 +15,12 @@ import { Admin } from '@platformatic/kafka';
 import { startKafkaCluster } from '../scripts/kafka/cluster.ts';
 import type { KafkaSettings } from '../scripts/kafka/config.ts';
 import { partitionsLed, requestMetadata } from '../scripts/kafka/request.ts';
-import { repoRoot, startBrokerChild } from './lib/broker-child.ts';
+import { brokerChildFlags, describeNodeFlags, repoRoot, startBrokerChild } from './lib/broker-child.ts';
 import { hotFunctions, newestProfile } from './lib/cpu-profile.ts';
 import { runConsumeCatchup } from './lib/consume-catchup.ts';
 import { ACKS_ALL, runProduceLoad } from './lib/produce-load.ts';
 import { readMemory } from './lib/rss-sampler.ts';
 import { renderComparison, type Figures } from './lib/versus-report.ts';
-import { brokerNodeFlags } from '../src/broker/node-flags.ts';
 
 /** Idle means: served its first request, then left alone this long (JIT, GC and caches settle). */
 const IDLE_SETTLE_MS = 5000;
@@ -233,7 +232,7 @@ async function main(argv: string[]): Promise<void> {
     `${options.producers} producers, window 1, ${options.recordsPerSend} × ${options.recordBytes} B records ` +
     `per send, acks=all, produce ${options.produceSeconds} s after ${options.warmupSeconds} s warm-up; ` +
     `catch-up of ${options.consumeRecords} records (preloaded 64 per send); embedded broker node flags ` +
-    (brokerNodeFlags().join(' ') || "none (Node's defaults)");
+    describeNodeFlags(brokerChildFlags());
   process.stdout.write(renderComparison(command, settings, loadBefore, results));
   if (options.json) {
     await mkdir(dirname(options.json), { recursive: true });

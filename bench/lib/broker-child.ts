@@ -40,6 +40,19 @@ export interface BrokerChild {
   stop(): Promise<number | null>;
 }
 
+/**
+ * The node flags a broker child runs with: `given`, then those `sluice broker` adds (src/broker/node-flags.ts)
+ * that are named neither there nor in NODE_OPTIONS.
+ */
+export function brokerChildFlags(given: readonly string[] = []): string[] {
+  return [...given, ...missingNodeFlags(brokerNodeFlags(), given, process.env.NODE_OPTIONS)];
+}
+
+/** How a report names a broker child's node flags. */
+export function describeNodeFlags(flags: readonly string[]): string {
+  return flags.length > 0 ? flags.join(' ') : "none (Node's defaults)";
+}
+
 export function assertBuilt(): void {
   if (!existsSync(compiledCli)) {
     throw new Error(`${compiledCli} is missing: run "npm run build" first (or use "npm run bench")`);
@@ -62,9 +75,8 @@ async function freePort(): Promise<number> {
 export async function startBrokerChild(options: BrokerChildOptions): Promise<BrokerChild> {
   assertBuilt();
   const adminPort = await freePort();
-  const given = options.nodeFlags ?? [];
   // Given here rather than left to bin/sluice.js's re-exec, so that the bench can say what they were.
-  const brokerFlags = [...given, ...missingNodeFlags(brokerNodeFlags(), given, process.env.NODE_OPTIONS)];
+  const brokerFlags = brokerChildFlags(options.nodeFlags);
   const nodeFlags = [
     ...brokerFlags,
     ...(options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : []),

@@ -2,7 +2,7 @@
 // targets read off those figures, and the environment (command, Node, CPUs, date) that produced them.
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
-import { brokerNodeFlags } from '../../src/broker/node-flags.ts';
+import { brokerChildFlags, describeNodeFlags } from './broker-child.ts';
 import type { ModeResult } from './mode-run.ts';
 import type { MachineLoad } from './machine-load.ts';
 import { MB, type LatencySummary } from './stats.ts';
@@ -51,7 +51,7 @@ export function describeEnvironment(command: string, root: string): Environment 
     cpuModel: cpus()[0]?.model ?? 'unknown',
     memoryGiB: Math.round(totalmem() / 1024 ** 3),
     kernel: release(),
-    brokerNodeFlags: brokerNodeFlags().join(' ') || "none (Node's defaults)",
+    brokerNodeFlags: describeNodeFlags(brokerChildFlags()),
     commit,
     loadAverage: loadavg()[0],
   };
