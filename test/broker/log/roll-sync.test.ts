@@ -1,6 +1,6 @@
 // Rolling a segment: in `none` and `interval` mode the closed segment is synced in the background, off the
 // append path (close() and flush() wait for it); in `fsync` mode before the next segment is created.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { FaultFs } from '../../../src/broker/log/fault-fs.ts';
@@ -15,6 +15,14 @@ const noneMode: PartitionLogOptions = { durability: { mode: 'none' }, segmentByt
 const SEG0 = /0{20}\.log$/;
 const SEG1 = /0{19}1\.log$/;
 
+/** Holds segment 0's fsyncs until release() (or the test's end); started() waits until one has begun. */
+function holdSegment0Sync(t: TestContext, ffs: FaultFs) {
+  const before = ffs.count('sync', SEG0);
+  const release = ffs.hold('sync', SEG0);
+  t.after(release);
+  return { release, started: (what: string) => waitUntil(() => ffs.count('sync', SEG0) > before, what) };
+}
+
 async function indexFiles(dir: string): Promise<string[]> {
   return (await readdir(dir)).filter((f) => f.endsWith('index')).sort();
 }
@@ -24,16 +32,14 @@ test('none mode: an append after a roll is acknowledged and readable while the c
   const ffs = new FaultFs();
   const log = await PartitionLog.open(ffs, dir, noneMode);
   await log.append(small('a'));
-  const syncsBefore = ffs.count('sync', SEG0);
-  const release = ffs.hold('sync', SEG0);
-  t.after(release);
+  const { release, started } = holdSegment0Sync(t, ffs);
 
   const after = await log.append(small('b')); // rolls to segment 1
   assert.equal(after.baseOffset, 1n);
   assert.equal(log.segmentCount, 2);
   assert.equal(log.highWatermark, 2n);
   assert.equal(batchesOf((await log.read(1n, 1 << 20)).records).length, 1, 'the new batch is readable');
-  await waitUntil(() => ffs.count('sync', SEG0) > syncsBefore, 'the background sync of segment 0 to start');
+  await started('the background sync of segment 0 to start');
   assert.deepEqual(await indexFiles(dir), [], 'index files are written after the data sync');
   assert.equal(batchesOf((await log.read(0n, 1 << 20)).records).length, 1, 'the closed segment reads');
 
@@ -61,12 +67,10 @@ test('fsync mode: a roll syncs the closed segment before the next segment is cre
   });
   t.after(() => log.close());
   await log.append(small('a'));
-  const syncsBefore = ffs.count('sync', SEG0);
-  const release = ffs.hold('sync', SEG0);
-  t.after(release);
+  const { release, started } = holdSegment0Sync(t, ffs);
   let acked = false;
   const appended = log.append(small('b')).then((r) => ((acked = true), r));
-  await waitUntil(() => ffs.count('sync', SEG0) > syncsBefore, 'the roll to sync segment 0');
+  await started('the roll to sync segment 0');
   assert.equal(ffs.count('open', SEG1), 0, 'segment 1 is not created before segment 0 is synced');
   assert.equal(acked, false);
   release();
@@ -81,8 +85,7 @@ test('none mode: a failed background sync of a closed segment is logged, counted
   const log = await PartitionLog.open(ffs, dir, noneMode, logger);
   await log.append(small('a'));
   ffs.inject({ op: 'sync', path: SEG0 });
-  const release = ffs.hold('sync', SEG0); // so that it fails after the next append was acknowledged
-  t.after(release);
+  const { release } = holdSegment0Sync(t, ffs); // so that it fails after the next append was acknowledged
   assert.equal((await log.append(small('b'))).baseOffset, 1n, 'the roll itself does not wait for the sync');
   release();
   await waitUntil(() => log.failure !== undefined, 'the background sync to fail');
@@ -107,11 +110,9 @@ test('none mode: an OS crash while a closed segment syncs recovers to a truncate
   await log.append(small('a'));
   await log.flush(); // offset 0 is on disk
   await log.append(small('a2')); // only in the page cache
-  const syncsBefore = ffs.count('sync', SEG0);
-  const release = ffs.hold('sync', SEG0);
-  t.after(release);
+  const { release, started } = holdSegment0Sync(t, ffs);
   await log.append(small('b')); // rolls to segment 2
-  await waitUntil(() => ffs.count('sync', SEG0) > syncsBefore, 'the background sync to start');
+  await started('the background sync to start');
   await ffs.crash();
   release();
   await log.close();
@@ -129,15 +130,13 @@ test('none mode: rolls in quick succession sync in roll order; retention waits f
   const ffs = new FaultFs();
   const log = await PartitionLog.open(ffs, dir, noneMode);
   await log.append(small('a'));
-  const syncsBefore = ffs.count('sync', SEG0);
-  const release = ffs.hold('sync', SEG0);
-  t.after(release);
+  const { release, started } = holdSegment0Sync(t, ffs);
   await log.append(small('b')); // roll 1: closes segment 0
   await log.append(small('c')); // roll 2: closes segment 1
   await log.append(small('d')); // roll 3: closes segment 2
   assert.equal(log.segmentCount, 4);
   assert.equal(log.highWatermark, 4n);
-  await waitUntil(() => ffs.count('sync', SEG0) > syncsBefore, 'the sync of segment 0 to start');
+  await started('the sync of segment 0 to start');
   assert.equal(ffs.count('sync', SEG1), 0, 'segment 1 syncs only after segment 0');
 
   let retained = false;
@@ -171,8 +170,7 @@ test('interval mode: a roll does not wait for the closed segment, a timed fsync 
   });
   t.after(() => log.close());
   await log.append(small('a'));
-  const release = ffs.hold('sync', SEG0);
-  t.after(release);
+  const { release } = holdSegment0Sync(t, ffs);
   assert.equal((await log.append(small('b'))).baseOffset, 1n);
   assert.equal(log.highWatermark, 2n);
   let flushed = false;
